@@ -1,0 +1,37 @@
+# The few commands people type. Each creates (or reuses) the virtual environment in .venv and installs
+# what it needs, so both work on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+# PyTorch's CPU wheel lies on disk on our machines; point pip at it when it is there.
+WHEELS := $(wildcard /opt/wheels)
+PIP_FLAGS := $(if $(WHEELS),--find-links $(WHEELS),)
+
+.PHONY: gallery test bench lint clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.core: pyproject.toml | $(PY)
+	$(PIP) install -q $(PIP_FLAGS) -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(PY)
+	$(PIP) install -q $(PIP_FLAGS) -e '.[test]'
+	touch $@ $(VENV)/.core
+
+## make gallery: render every config in configs/ into output/
+gallery: $(VENV)/.core
+	$(PY) -m convanim render configs -o output
+
+## make test: install the test dependencies (PyTorch included) and run the whole suite
+test: $(VENV)/.test
+	$(PY) -m pytest
+
+## make bench: print the performance figures the issues ask for
+bench: $(VENV)/.core
+	$(PY) bench/bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,437 @@
+"""layout(): a Trace and RenderOptions -> Scene: where every cell is and what it shows on every frame.
+
+Three styles. ``stacked`` is conv_arithmetic's look: the drawn input plane below, the output plane above,
+both sheared, the kernel footprint shaded and four lines joining it to the current output cell. ``flat``
+puts the padded input left and the output right with values in the cells. ``strip`` draws a 1-D signal as a
+row of cells, the kernel sliding beneath it and the output row below. Pure geometry: no pixels here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .arithmetic import describe
+from .engine import Role, Step, Trace
+from .options import RenderOptions, Reveal, Style
+from .scene import Point, Polygon, Primitive, Scene, Segment, Text
+from .spec import Op, SpecError
+from .style import Theme
+
+# Drawing order. Static layers sit between the dynamic ones (renderers cache the static bands).
+Z_FILL, Z_GRID, Z_SHADE, Z_LINES, Z_TEXT, Z_TOPGRID, Z_OUTPUT, Z_MARK = 0, 5, 10, 20, 15, 18, 30, 40
+DEFAULT_SCALE = {Style.STACKED: 34, Style.FLAT: 40, Style.STRIP: 40}
+MAX_CAPTION_TERMS = 9
+
+
+def format_value(v: float) -> str:
+    """A cell value as drawn: integers without decimals, others to two decimals, a true minus sign."""
+    if math.isinf(v):
+        text = "∞"
+    elif abs(v - round(v)) < 1e-9 and abs(v) < 1e12:
+        text = str(int(round(v)))
+    else:
+        text = f"{abs(v):.2f}".rstrip("0").rstrip(".")
+    if text == "0":
+        return "0"
+    return ("−" + text) if v < 0 else text
+
+
+def caption_of(trace: Trace, step: Step) -> str:
+    """The step's equation, e.g. ``y[0,1] = 3·0 + 3·1 + 2·2 + ... = 17``."""
+    spec = trace.spec
+    where = ",".join(map(str, ((step.channel,) if spec.out_channels > 1 else ()) + step.position))
+    head = f"y[{where}] = "
+    if spec.op is Op.MAX_POOL:
+        counted = step.roles != Role.OVERHANG
+        terms = [format_value(v) for v in step.inputs[0][counted]]
+        return head + f"max({_elide(terms, ', ')}) = {format_value(step.value)}"
+    if spec.op is Op.AVG_POOL:
+        counted = step.weights[0] > 0  # type: ignore[index]
+        terms = [format_value(v) for v in step.inputs[0][counted]]
+        return head + f"({_elide(terms, ' + ')}) / {step.divisor} = {format_value(step.value)}"
+    terms = []
+    for xs, ws in zip(step.inputs, step.weights):  # type: ignore[arg-type]
+        for xv, wv in zip(xs, ws):
+            w = format_value(wv)
+            terms.append(f"{format_value(xv)}·{'(' + w + ')' if wv < 0 else w}")
+    body = _elide(terms, " + ")
+    if spec.bias:
+        body += f" + {format_value(step.bias)}"
+    return head + f"{body} = {format_value(step.value)}"
+
+
+def _elide(terms: list[str], sep: str) -> str:
+    if len(terms) <= MAX_CAPTION_TERMS:
+        return sep.join(terms)
+    return sep.join(terms[:3]) + sep + "..." + sep + sep.join(terms[-2:])
+
+
+@dataclass(frozen=True, slots=True)
+class _Plane:
+    """A grid of cells: corner(r, c) = origin + c*u + r*v (u, v in pixels; a shear for stacked)."""
+
+    origin: Point
+    u: Point
+    v: Point
+
+    def at(self, r: float, c: float) -> Point:
+        return (self.origin[0] + c * self.u[0] + r * self.v[0], self.origin[1] + c * self.u[1] + r * self.v[1])
+
+    def cell(self, r: int, c: int, inset: float = 0.0) -> tuple[Point, ...]:
+        a, b = inset, 1 - inset
+        return (self.at(r + a, c + a), self.at(r + a, c + b), self.at(r + b, c + b), self.at(r + b, c + a))
+
+    def centers(self, shape: tuple[int, int]) -> np.ndarray:
+        r, c = np.mgrid[0:shape[0], 0:shape[1]] + 0.5
+        return np.stack([self.origin[0] + c * self.u[0] + r * self.v[0],
+                         self.origin[1] + c * self.u[1] + r * self.v[1]], axis=-1)
+
+
+def _dashes(a: Point, b: Point, length: float, color: str, width: float, z: int) -> list[Segment]:
+    """A dashed edge from a to b, symmetric so that corners meet in a cross (as TikZ's dashed grids)."""
+    n = 3  # dashes per cell side
+    on = length / (n * 1.6)
+    off = (length - n * on) / n
+    out = []
+    pos = -on / 2  # half a dash at each end
+    dx, dy = (b[0] - a[0]) / length, (b[1] - a[1]) / length
+    while pos < length:
+        s, e = max(pos, 0.0), min(pos + on, length)
+        if e > s:
+            out.append(Segment(start=(a[0] + dx * s, a[1] + dy * s), end=(a[0] + dx * e, a[1] + dy * e),
+                               color=color, width=width, z=z))
+        pos += on + off
+    return out
+
+
+def _edges(role: np.ndarray, solid_if: Callable[[np.ndarray], np.ndarray]) -> Iterable[tuple[int, int, int, int, bool]]:
+    """Every cell edge of a 2-D grid once, as (r0, c0, r1, c1, solid): solid when a cell beside it is."""
+    h, w = role.shape
+    solid = solid_if(role)
+    for r in range(h + 1):
+        for c in range(w):
+            up = solid[r - 1, c] if r > 0 else False
+            down = solid[r, c] if r < h else False
+            yield r, c, r, c + 1, bool(up or down)
+    for c in range(w + 1):
+        for r in range(h):
+            left = solid[r, c - 1] if c > 0 else False
+            right = solid[r, c] if c < w else False
+            yield r, c, r + 1, c, bool(left or right)
+
+
+def _grid_lines(plane: _Plane, role: np.ndarray, theme: Theme, s: float, z: int,
+                solid_if: Callable[[np.ndarray], np.ndarray], reveal: Callable[[int, int], int] | None = None
+                ) -> list[Primitive]:
+    width = max(1.0, theme.grid_width * s)
+    out: list[Primitive] = []
+    for r0, c0, r1, c1, solid in _edges(role, solid_if):
+        a, b = plane.at(r0, c0), plane.at(r1, c1)
+        if solid:
+            out.append(Segment(start=a, end=b, color=theme.grid, width=width, z=z))
+        else:
+            length = math.dist(a, b)
+            out.extend(_dashes(a, b, length, theme.grid, width, z))
+    return out
+
+
+def _as_2d(trace: Trace) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """The drawn grid's role and channel-0 values as 2-D arrays, and the output's 2-D shape."""
+    role = trace.grid.role
+    values = trace.grid.values[0]
+    out = trace.spec.output_size
+    if trace.spec.ndim == 1:
+        return role[None, :], values[None, :], (1, out[0])
+    return role, values, (out[0], out[1])
+
+
+def _rc(point: Iterable[int], ndim: int) -> tuple[int, int]:
+    p = tuple(int(v) for v in point)
+    return (0, p[0]) if ndim == 1 else (p[0], p[1])
+
+
+class Layout:
+    """Builds a scene for one trace; the public entry point is ``layout()``."""
+
+    def __init__(self, trace: Trace, options: RenderOptions):
+        self.trace, self.options, self.theme = trace, options, options.theme
+        self.spec = trace.spec
+        self.style = options.resolved_style(self.spec.ndim)
+        self.s = float(options.scale or DEFAULT_SCALE[self.style])
+        self.steps = trace.steps
+        self.n_steps = len(self.steps)
+        self.role, self.values, self.out_shape = _as_2d(trace)
+
+    # -- shared pieces --------------------------------------------------------------------------------
+    def step_of(self, frame: int) -> Step:
+        return self.steps[min(frame, self.n_steps - 1)]
+
+    def reveal_of(self, pos: tuple[int, int]) -> int:
+        """The frame from which output cell ``pos`` is shown (0 unless reveal is progressive)."""
+        if self.options.reveal is Reveal.ALL:
+            return 0
+        return pos[0] * self.out_shape[1] + pos[1]
+
+    def output_value(self, r: int, c: int) -> float:
+        out = self.trace.output[0]
+        return float(out[c] if self.spec.ndim == 1 else out[r, c])
+
+    def shade(self, cell: tuple[Point, ...], z: int) -> Polygon:
+        return Polygon(points=cell, fill=self.theme.shade, alpha=self.theme.shade_alpha, z=z)
+
+    def input_fill(self, role: int) -> str:
+        return self.theme.input if role == Role.INPUT else self.theme.padding
+
+    def label_lines(self) -> list[str]:
+        return [describe(self.spec)] if self.options.labels else []
+
+    # -- stacked: conv_arithmetic's two sheared planes ------------------------------------------------
+    def stacked(self) -> Scene:
+        s, th = self.s, self.theme
+        u, v = (s, -round(s / 2)), (round(0.7 * s), round(0.65 * s))
+        h, w = self.role.shape
+        ho, wo = self.out_shape
+        margin = round(0.6 * s)
+
+        def extent(rows: int, cols: int) -> tuple[float, float, float, float]:
+            xs = [0, cols * u[0], rows * v[0], cols * u[0] + rows * v[0]]
+            ys = [0, cols * u[1], rows * v[1], cols * u[1] + rows * v[1]]
+            return min(xs), min(ys), max(xs), max(ys)
+
+        ix0, iy0, ix1, iy1 = extent(h, w)
+        ox0, oy0, ox1, oy1 = extent(ho, wo)
+        label_h = round(0.8 * s) if self.options.labels else 0
+        width = round(max(ix1 - ix0, ox1 - ox0) + 2 * margin)
+        out_origin = (round((width - (ox1 - ox0)) / 2 - ox0), round(margin + label_h - oy0))
+        gap = round(0.2 * s)
+        in_top = out_origin[1] + oy1 + gap
+        in_origin = (round((width - (ix1 - ix0)) / 2 - ix0), round(in_top - iy0))
+        height = round(in_origin[1] + iy1 + margin)
+        inp, outp = _Plane(in_origin, u, v), _Plane(out_origin, u, v)
+
+        static: list[Primitive] = []
+        for r in range(h):
+            for c in range(w):
+                if self.role[r, c] == Role.INPUT:
+                    static.append(Polygon(points=inp.cell(r, c), fill=th.input, z=Z_FILL))
+        static += _grid_lines(inp, self.role, th, s, Z_GRID, lambda role: role == Role.INPUT)
+        for r in range(ho):
+            for c in range(wo):
+                static.append(Polygon(points=outp.cell(r, c), fill=th.output, z=Z_OUTPUT,
+                                      reveal=self.reveal_of((r, c))))
+                if self.options.reveal is Reveal.PROGRESSIVE:
+                    static.append(Polygon(points=outp.cell(r, c), fill=th.pending, z=Z_OUTPUT - 1))
+        static += _grid_lines(outp, np.zeros((ho, wo), np.int8), th, s, Z_OUTPUT + 1, lambda role: role == 0)
+        static += self._labels(width / 2, margin * 0.8)
+        grid_w = max(1.0, th.grid_width * s)
+        line_w = max(1.0, th.connector_width * s)
+        nd = self.spec.ndim
+        solid = self.role == Role.INPUT
+
+        def frame(i: int) -> tuple[Primitive, ...]:
+            step = self.step_of(i)
+            prims: list[Primitive] = []
+            taps = {_rc(t, nd) for t in step.taps}
+            for r, c in sorted(taps):
+                prims.append(self.shade(inp.cell(r, c), Z_SHADE))
+            # the footprint is drawn with a solid grid, also over dashed padding
+            edges = set()
+            for r, c in taps:
+                edges |= {(r, c, r, c + 1), (r + 1, c, r + 1, c + 1), (r, c, r + 1, c), (r, c + 1, r + 1, c + 1)}
+            for r0, c0, r1, c1 in sorted(edges):
+                beside = [(r0, c0), (r0 - 1, c0)] if r0 == r1 else [(r0, c0), (r0, c0 - 1)]
+                if not any(0 <= a < h and 0 <= b < w and solid[a, b] for a, b in beside):
+                    prims.append(Segment(start=inp.at(r0, c0), end=inp.at(r1, c1), color=th.grid,
+                                         width=grid_w, z=Z_SHADE))
+            r0, c0 = _rc(step.origin, nd)
+            er, ec = (1, step.extent[0]) if nd == 1 else step.extent
+            pr, pc = _rc(step.position, nd)
+            for dr, dc in ((0, 0), (0, 1), (1, 0), (1, 1)):
+                prims.append(Segment(start=inp.at(r0 + dr * er, c0 + dc * ec), end=outp.at(pr + dr, pc + dc),
+                                     color=th.connector, width=line_w, z=Z_LINES))
+            prims.append(self.shade(outp.cell(pr, pc), Z_MARK))
+            return tuple(prims)
+
+        regions = {"input_centers": inp.centers((h, w)), "output_centers": outp.centers((ho, wo)),
+                   "input_role": self.role}
+        return Scene(width=width, height=height, background=th.background, static=tuple(static),
+                     n_frames=self.n_frames, frame=frame, dynamic_z=frozenset({Z_SHADE, Z_LINES, Z_MARK}),
+                     regions=regions)
+
+    # -- flat: values in the cells --------------------------------------------------------------------
+    def flat(self) -> Scene:
+        s, th = self.s, self.theme
+        h, w = self.role.shape
+        ho, wo = self.out_shape
+        margin = round(0.5 * s)
+        label_h = round(0.8 * s) if self.options.labels else 0
+        caption_h = round(0.9 * s) if self.options.caption else 0
+        gap = round(1.5 * s)
+        grid_h = max(h, ho) * s
+        top = margin + label_h
+        in_origin = (margin, round(top + (grid_h - h * s) / 2))
+        out_origin = (round(margin + w * s + gap), round(top + (grid_h - ho * s) / 2))
+        width = round(out_origin[0] + wo * s + margin)
+        captions = [caption_of(self.trace, st) for st in self.steps] if self.options.caption else []
+        text_size = 0.42 * s
+        if captions:
+            width = max(width, round(max(map(len, captions)) * 0.5 * text_size * 1.1 + 2 * margin))
+        height = round(top + grid_h + caption_h + margin)
+        inp, outp = _Plane(in_origin, (s, 0), (0, s)), _Plane(out_origin, (s, 0), (0, s))
+        return self._cells_scene(inp, outp, width, height, captions, (width / 2, top + grid_h + caption_h * 0.6),
+                                 label_xy=(width / 2, margin + label_h * 0.4))
+
+    def _cells_scene(self, inp: _Plane, outp: _Plane, width: int, height: int, captions: list[str],
+                     caption_xy: Point, label_xy: Point, kernel_row: _Plane | None = None,
+                     out_cell: Callable[[int, int], tuple[Point, ...]] | None = None) -> Scene:
+        """Axis-aligned grids with numbers (flat and strip share this)."""
+        s, th = self.s, self.theme
+        h, w = self.role.shape
+        ho, wo = self.out_shape
+        nd = self.spec.ndim
+        numbers = self.options.numbers or self.style is Style.FLAT
+        size, sub = 0.42 * s, 0.26 * s
+        out_cell = out_cell or (lambda r, c: outp.cell(r, c))
+        static: list[Primitive] = []
+        for r in range(h):
+            for c in range(w):
+                role = self.role[r, c]
+                if role == Role.INPUT:
+                    static.append(Polygon(points=inp.cell(r, c), fill=th.input, z=Z_FILL))
+                if numbers and role != Role.OVERHANG:
+                    static.append(Text(xy=inp.at(r + 0.5, c + 0.5), text=format_value(self.values[r, c]),
+                                       size=size, color=th.text, z=Z_TEXT))
+        static += _grid_lines(inp, self.role, th, s, Z_TOPGRID, lambda role: role == Role.INPUT)
+        for r in range(ho):
+            for c in range(wo):
+                cell = out_cell(r, c)
+                rev = self.reveal_of((r, c))
+                static.append(Polygon(points=cell, fill=th.output, z=Z_FILL, reveal=rev))
+                if rev:
+                    static.append(Polygon(points=cell, fill=th.pending, z=Z_FILL - 1))
+                if numbers:
+                    center = ((cell[0][0] + cell[2][0]) / 2, (cell[0][1] + cell[2][1]) / 2)
+                    static.append(Text(xy=center, text=format_value(self.output_value(r, c)), size=size,
+                                       color=th.text, z=Z_TEXT, reveal=rev))
+                for a, b in zip(cell, cell[1:] + cell[:1]):
+                    static.append(Segment(start=a, end=b, color=th.grid, width=max(1.0, th.grid_width * s),
+                                          z=Z_TOPGRID))
+        for line in self.label_lines():
+            static.append(Text(xy=label_xy, text=line, size=0.4 * s, color=th.caption, font="sans", z=Z_TEXT))
+        grid_w = max(1.0, th.grid_width * s)
+        solid = self.role == Role.INPUT
+        weights = not self.spec.is_pool and numbers
+
+        def frame(i: int) -> tuple[Primitive, ...]:
+            step = self.step_of(i)
+            prims: list[Primitive] = []
+            taps = [_rc(t, nd) for t in step.taps]
+            for n, (r, c) in enumerate(taps):
+                prims.append(self.shade(inp.cell(r, c), Z_SHADE))
+                if not solid[r, c]:
+                    for a, b in zip(inp.cell(r, c), inp.cell(r, c)[1:] + inp.cell(r, c)[:1]):
+                        prims.append(Segment(start=a, end=b, color=th.grid, width=grid_w, z=Z_MARK))
+                if weights and kernel_row is None:  # a strip shows the weights in its kernel row
+                    wv = step.weights[0][n]  # type: ignore[index]
+                    prims.append(Text(xy=inp.at(r + 0.93, c + 0.93), text=format_value(wv), size=sub,
+                                      color=th.subscript, anchor="rd", z=Z_MARK))
+            if kernel_row is not None:
+                for n, (_r, c) in enumerate(taps):
+                    cell = kernel_row.cell(0, c)
+                    prims.append(Polygon(points=cell, fill=th.shade, alpha=th.shade_alpha, z=Z_MARK))
+                    for a, b in zip(cell, cell[1:] + cell[:1]):
+                        prims.append(Segment(start=a, end=b, color=th.grid, width=grid_w, z=Z_MARK))
+                    if weights:
+                        prims.append(Text(xy=kernel_row.at(0.5, c + 0.5),
+                                          text=format_value(step.weights[0][n]),  # type: ignore[index]
+                                          size=size, color=th.text, z=Z_MARK))
+            pr, pc = _rc(step.position, nd)
+            prims.append(self.shade(out_cell(pr, pc), Z_SHADE))
+            if captions:
+                prims.append(Text(xy=caption_xy, text=captions[min(i, self.n_steps - 1)], size=0.42 * s,
+                                  color=th.caption, font="serif", z=Z_MARK))
+            return tuple(prims)
+
+        out_centers = np.array([[np.mean(out_cell(r, c), axis=0) for c in range(wo)] for r in range(ho)])
+        regions = {"input_centers": inp.centers((h, w)), "output_centers": out_centers, "input_role": self.role}
+        if kernel_row is not None:
+            regions["kernel_centers"] = kernel_row.centers((1, w))
+        return Scene(width=width, height=height, background=th.background, static=tuple(static),
+                     n_frames=self.n_frames, frame=frame, dynamic_z=frozenset({Z_SHADE, Z_MARK}), regions=regions)
+
+    # -- strip: a 1-D signal --------------------------------------------------------------------------
+    def strip(self) -> Scene:
+        if self.spec.ndim != 1:
+            raise SpecError("render.style", f"strip draws 1-D inputs; this input is {self.spec.ndim}-D "
+                                            f"(use stacked or flat)")
+        s, th = self.s, self.theme
+        w = self.role.shape[1]
+        wo = self.out_shape[1]
+        margin = round(0.5 * s)
+        label_w = round(2.6 * s)
+        label_h = round(0.8 * s) if self.options.labels else 0
+        caption_h = round(0.9 * s) if self.options.caption else 0
+        left = margin + label_w
+        top = margin + label_h
+        rows = {"input": top, "kernel": top + round(1.4 * s), "output": top + round(2.8 * s)}
+        inp = _Plane((left, rows["input"]), (s, 0), (0, s))
+        kernel_row = _Plane((left, rows["kernel"]), (s, 0), (0, s))
+        extent = self.spec.effective_kernel[0] if not self.spec.transposed else self.spec.effective_kernel[0]
+        starts = self.trace.tap_coords[0][:, 0]
+        centers = left + (starts + extent / 2) * s  # each output cell sits under its window's centre
+
+        def out_cell(_r: int, c: int) -> tuple[Point, ...]:
+            x0, y0 = centers[c] - s / 2, rows["output"]
+            return ((x0, y0), (x0 + s, y0), (x0 + s, y0 + s), (x0, y0 + s))
+
+        right = max(left + w * s, centers.max() + s / 2)
+        captions = [caption_of(self.trace, st) for st in self.steps] if self.options.caption else []
+        width = round(right + margin)
+        if captions:
+            width = max(width, round(max(map(len, captions)) * 0.5 * 0.42 * s * 1.1 + 2 * margin))
+        height = round(rows["output"] + s + caption_h + margin)
+        outp = _Plane((left, rows["output"]), (s, 0), (0, s))
+        scene = self._cells_scene(inp, outp, width, height, captions,
+                                  (width / 2, rows["output"] + s + caption_h * 0.6),
+                                  label_xy=(width / 2, margin + label_h * 0.4), kernel_row=kernel_row,
+                                  out_cell=out_cell)
+        kernel_name = "kernel" if not self.spec.is_pool else self.spec.op.value.replace("_", " ")
+        if self.spec.flip_kernel:
+            kernel_name += " (flipped)"
+        names = {"input": "input", "kernel": kernel_name, "output": "output"}
+        texts = tuple(Text(xy=(left - 0.3 * s, y + s / 2), text=names[k], size=0.36 * s, color=th.caption,
+                           anchor="rm", font="sans", z=Z_TEXT) for k, y in rows.items())
+        return Scene(width=scene.width, height=scene.height, background=scene.background,
+                     static=scene.static + texts, n_frames=scene.n_frames, frame=scene.frame,
+                     dynamic_z=scene.dynamic_z, regions=scene.regions)
+
+    @property
+    def n_frames(self) -> int:
+        return self.n_steps + self.options.hold_last
+
+    def _labels(self, x: float, y: float) -> list[Primitive]:
+        return [Text(xy=(x, y), text=line, size=0.4 * self.s, color=self.theme.caption, font="sans", z=Z_FILL)
+                for line in self.label_lines()]
+
+
+def layout(trace: Trace, options: RenderOptions | None = None) -> Scene:
+    """The scene for a trace: static cells, and per frame the footprint, lines and current output cell."""
+    options = options or RenderOptions()
+    spec = trace.spec
+    if spec.in_channels > 1 or spec.out_channels > 1:
+        raise SpecError("in_channels" if spec.in_channels > 1 else "out_channels",
+                        "drawing several channels is not supported yet; render one channel at a time")
+    frames = spec.n_steps + options.hold_last
+    if frames > options.max_frames:
+        raise SpecError("render.max_frames", f"the animation would have {frames} frames, over the limit of "
+                                             f"{options.max_frames}; raise it with render: {{max_frames: {frames}}}")
+    lay = Layout(trace, options)
+    if lay.style is Style.STACKED:
+        return lay.stacked()
+    if lay.style is Style.FLAT:
+        return lay.flat()
+    return lay.strip()

@@ -1,0 +1,94 @@
+"""Every bad input through the real command line: exit status 2, one line on stderr naming the key, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+BAD = [
+    ("stride", "input_size: 5\nstride: 0\n", "got 0"),
+    ("dilation", "input_size: 5\ndilation: 0\n", "got 0"),
+    ("padding", "input_size: 5\npadding: -2\n", "got -2"),
+    ("kernel_size", "input_size: 3\nkernel_size: 5\n", "larger than the padded input (3)"),
+    ("kernel_size", "input_size: 5\nkernel_size: 3\ndilation: 3\n", "dilated kernel (7)"),
+    ("output_padding", "input_size: 3\nkernel_size: 3\nstride: 2\ntransposed: true\noutput_padding: 2\n", "got 2"),
+    ("padding", "op: max_pool\ninput_size: 6\nkernel_size: 2\npadding: 2\n", "got 2"),
+    ("padding", "op: avg_pool\ninput_size: 6\nkernel_size: 3\npadding: 2\n", "got 2"),
+    ("groups", "input_size: 5\nin_channels: 3\nout_channels: 4\ngroups: 2\n", "got 2"),
+    ("groups", "input_size: 5\nin_channels: 4\nout_channels: 3\ngroups: 2\n", "out_channels=3"),
+    ("padding", "input_size: 5\nstride: 2\npadding: same\n", "stride=2"),
+    ("padding", "input_size: 3\nkernel_size: 7\npadding: 3\npadding_mode: reflect\n", "got 3"),
+    ("padding_mode", "input_size: 3\ntransposed: true\npadding_mode: reflect\n", "'reflect'"),
+    ("padding", "input_size: 2\nkernel_size: 1\npadding: 1\ntransposed: true\n", "at least 1"),
+    ("padding_mode", "input_size: 5\npadding_mode: mirror\n", "'mirror'"),
+    ("input_size", "input_size: [2, 3, 4]\n", "[2, 3, 4]"),
+    ("kernel_size", "input_size: [5, 5]\nkernel_size: [3, 3, 3]\n", "[3, 3, 3]"),
+    ("stridee", "input_size: 5\nstridee: 1\n", "did you mean 'stride'"),
+    ("weight", "input_size: 5\nkernel_size: 2\nweight: sobel_x\n", "3x3"),
+    ("input", "input_size: 3\ninput: [[1, 2], [3, 4]]\n", "expected shape [1, 3, 3]"),
+]
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "convanim", *args], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize("key, text, detail", BAD, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(BAD)])
+def test_bad_config_is_one_line_exit_2(tmp_path, key, text, detail):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    result = run("info", str(path))
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert str(path) in lines[0] and f": {key}: " in lines[0] and detail in lines[0]
+    assert result.stdout == ""
+
+
+def test_error_message_has_the_line_number(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_text("# a comment\ninput_size: 5\nkernel_size: 3\nstride: 0\n")
+    result = run("info", str(path))
+    assert result.stderr.strip() == f"error: {path}:4: stride: must be >= 1, got 0"
+
+
+def test_info_prints_formula_frames_and_pytorch_line(tmp_path):
+    path = tmp_path / "ps.yaml"
+    path.write_text("input_size: 5\nkernel_size: 3\nstride: 2\npadding: 1\n")
+    result = run("info", str(path))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "floor((5 + 2·1 - 1·(3-1) - 1) / 2) + 1 = 3" in out
+    assert "frames: 9" in out
+    assert "nn.Conv2d(1, 1, kernel_size=3, stride=2, padding=1, bias=False)" in out
+
+
+def test_info_transposed_formula(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text("input_size: [100]\nkernel_size: 4\nstride: 7\npadding: 5\ndilation: 6\n"
+                    "transposed: true\noutput_padding: 1\n")
+    out = run("info", str(path)).stdout
+    assert "(100-1)·7 - 2·5 + 6·(4-1) + 1 + 1 = 703" in out
+    assert "nn.ConvTranspose1d(" in out
+
+
+def test_solve_answers_and_checks():
+    out = run("solve", "-i", "32", "-k", "3", "-s", "2").stdout
+    assert "padding=1" in out and "= 32" in out  # keeps the size
+    assert "= 16" in out  # divides by the stride
+    assert "padding=1, output_padding=1" in out and "= 64" in out  # transposed multiplies
+
+
+def test_solve_says_when_no_integer_answer():
+    out = run("solve", "-i", "5", "-k", "4").stdout
+    assert "none" in out and "odd" in out
+    out = run("solve", "-i", "7", "-k", "3", "-s", "2").stdout
+    assert "7 is not a multiple of 2" in out
+
+
+def test_python_dash_m_and_version():
+    result = run("--version")
+    assert result.returncode == 0 and "convanim" in result.stdout
