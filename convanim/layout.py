@@ -32,7 +32,7 @@ def format_value(v: float) -> str:
     if math.isinf(v):
         text = "∞"
     elif abs(v - round(v)) < 1e-9 and abs(v) < 1e12:
-        text = str(int(round(v)))
+        text = str(abs(int(round(v))))
     else:
         text = f"{abs(v):.2f}".rstrip("0").rstrip(".")
     if text == "0":

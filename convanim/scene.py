@@ -78,3 +78,14 @@ class Scene:
     dynamic_z: frozenset[int] = frozenset()
     # A description of the scene for alt text and for tests: named regions in pixel space.
     regions: dict[str, object] = field(default_factory=dict)
+
+
+def text_dump(scene: Scene, frame: int | None = None) -> str:
+    """The scene's text as golden text: one line per Text primitive (static, then frame ``frame``'s)."""
+    prims = list(scene.static) + (list(scene.frame(frame)) if frame is not None else [])
+    lines = []
+    for p in prims:
+        if isinstance(p, Text):
+            when = f" from frame {p.reveal}" if p.reveal else ""
+            lines.append(f"z={p.z:<3} ({p.xy[0]:7.1f}, {p.xy[1]:7.1f}) {p.anchor} {p.size:4.1f} {p.text!r}{when}")
+    return "\n".join(lines) + "\n"
