@@ -68,3 +68,27 @@ def solve(input_size: int, kernel_size: int, stride: int, dilation: int) -> None
 
     for answer in solve_(input_size, kernel_size, stride, dilation):
         click.echo(f"{answer.question}:\n  {answer.answer}    ({answer.check})")
+
+
+FORMATS = ("gif", "png", "apng", "webp", "mp4", "svg", "pdf")
+
+
+@main.command()
+@click.argument("configs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--out-dir", default="output", show_default=True, type=click.Path(file_okay=False),
+              help="Folder to write into (DIR/NAME.EXT).")
+@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(FORMATS), default=("gif",),
+              show_default=True, help="Output format; repeat for several.")
+@click.option("--step", type=click.IntRange(min=0), default=None,
+              help="Draw only this frame (png, svg, pdf).")
+@_one_line_errors
+def render(configs: tuple[str, ...], out_dir: str, formats: tuple[str, ...], step: int | None) -> None:
+    """Render configs into animations and frames.
+
+    Example: convanim render configs/padding_strides.yaml -f gif -f pdf
+    """
+    from .api import render as render_
+
+    for path in configs:
+        for written in render_(path, out_dir, formats, step):
+            click.echo(str(written))

@@ -45,6 +45,12 @@ class Config:
     render: RenderOptions = field(default_factory=RenderOptions)
     source: str = "<config>"  # the file it came from, for messages
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def error(self, key: str | None, message: str) -> ConfigError:
+        """A ConfigError about ``key`` of this config, pointing at its line."""
+        return ConfigError(self.source, _line_of(key or "", self.lines) or (1 if self.lines else None), key,
+                           message)
 
 
 def _key_lines(text: str) -> dict[str, int]:
@@ -134,4 +140,4 @@ def config_from_mapping(data: dict[str, Any], *, source: str = "<config>", defau
     except SpecError as err:
         raise fail(err.key, err.message) from None
     return Config(name=name, title=title, spec=spec, input=arrays["input"], weight=arrays["weight"], bias=bias,
-                  render=render, source=source, raw=dict(data))
+                  render=render, source=source, raw=dict(data), lines=lines)
