@@ -95,12 +95,23 @@ def _formats(config: Config, formats: Iterable[str]) -> list[Format]:
     return out
 
 
-def _palette(scene_theme: Any) -> list[tuple[int, int, int]]:
-    from .encode import build_palette
+def gif_palette(scene: Scene, theme: Any) -> list[tuple[int, int, int]]:
+    """The GIF palette: the theme's flat colours, the footprint overlay over them, and anti-aliasing blends.
 
-    th = scene_theme
-    keys = [th.background, th.input, th.output, th.padding, th.grid, th.connector, th.text, th.caption, th.pending]
-    return build_palette(keys, ramps=4, overlays=[(th.shade, th.shade_alpha)])
+    A figure without text needs few blends: 16 colours (4-bit LZW codes) keep its GIF small. Text needs
+    finer ramps between the text colour and every cell colour, so figures with numbers get 64.
+    """
+    from .encode import build_palette
+    from .scene import Text
+
+    th = theme
+    has_text = any(isinstance(p, Text) for p in (*scene.static, *scene.frame(0)))
+    # The grid and text colours come first so that their blends with every cell colour are kept.
+    keys = [th.grid, th.text, th.background, th.input, th.output, th.padding, th.pending, th.connector, th.caption]
+    if has_text:
+        return build_palette(keys, ramps=3, overlays=[(th.shade, th.shade_alpha)], limit=63)
+    return build_palette([th.grid, th.background, th.input, th.output, th.padding, th.pending, th.connector],
+                         ramps=1, overlays=[(th.shade, th.shade_alpha)], limit=15)
 
 
 def _repeats(loop: int) -> int | None:
@@ -133,7 +144,7 @@ def render(config: Config | str | Path, out_dir: str | Path = "output", formats:
             iter([render_frame(scene, step)]) if step is not None else render_frames(scene))
         try:
             if fmt is Format.GIF:
-                encode.write_gif(path, frames, fps=opts.fps, loop=repeats, palette=_palette(opts.theme))
+                encode.write_gif(path, frames, fps=opts.fps, loop=repeats, palette=gif_palette(scene, opts.theme))
             elif fmt is Format.PNG:
                 if step is not None:
                     encode.write_png(path, next(frames))

@@ -23,7 +23,7 @@ from .style import Theme
 
 # Drawing order. Static layers sit between the dynamic ones (renderers cache the static bands).
 Z_FILL, Z_GRID, Z_SHADE, Z_LINES, Z_TEXT, Z_TOPGRID, Z_OUTPUT, Z_MARK = 0, 5, 10, 20, 15, 18, 30, 40
-DEFAULT_SCALE = {Style.STACKED: 34, Style.FLAT: 40, Style.STRIP: 40}
+DEFAULT_SCALE = {Style.STACKED: 30, Style.FLAT: 40, Style.STRIP: 40}  # stacked: conv_arithmetic's size
 MAX_CAPTION_TERMS = 9
 
 
@@ -91,23 +91,6 @@ class _Plane:
                          self.origin[1] + c * self.u[1] + r * self.v[1]], axis=-1)
 
 
-def _dashes(a: Point, b: Point, length: float, color: str, width: float, z: int) -> list[Segment]:
-    """A dashed edge from a to b, symmetric so that corners meet in a cross (as TikZ's dashed grids)."""
-    n = 3  # dashes per cell side
-    on = length / (n * 1.6)
-    off = (length - n * on) / n
-    out = []
-    pos = -on / 2  # half a dash at each end
-    dx, dy = (b[0] - a[0]) / length, (b[1] - a[1]) / length
-    while pos < length:
-        s, e = max(pos, 0.0), min(pos + on, length)
-        if e > s:
-            out.append(Segment(start=(a[0] + dx * s, a[1] + dy * s), end=(a[0] + dx * e, a[1] + dy * e),
-                               color=color, width=width, z=z))
-        pos += on + off
-    return out
-
-
 def _edges(role: np.ndarray, solid_if: Callable[[np.ndarray], np.ndarray]) -> Iterable[tuple[int, int, int, int, bool]]:
     """Every cell edge of a 2-D grid once, as (r0, c0, r1, c1, solid): solid when a cell beside it is."""
     h, w = role.shape
@@ -125,17 +108,35 @@ def _edges(role: np.ndarray, solid_if: Callable[[np.ndarray], np.ndarray]) -> It
 
 
 def _grid_lines(plane: _Plane, role: np.ndarray, theme: Theme, s: float, z: int,
-                solid_if: Callable[[np.ndarray], np.ndarray], reveal: Callable[[int, int], int] | None = None
-                ) -> list[Primitive]:
+                solid_if: Callable[[np.ndarray], np.ndarray]) -> list[Primitive]:
+    """The grid: each line split into runs of solid edges (beside a solid cell) and dashed ones.
+
+    One segment per run (not per cell edge) keeps the static layer cheap to draw; the dash period is a
+    third of a cell, so every cell edge starts with a dash at its corner.
+    """
     width = max(1.0, theme.grid_width * s)
-    out: list[Primitive] = []
+    period = 1 / 3 * math.dist(plane.at(0, 0), plane.at(0, 1))
+    period_v = 1 / 3 * math.dist(plane.at(0, 0), plane.at(1, 0))
+    runs: dict[tuple[str, int, bool], list[tuple[int, int]]] = {}
     for r0, c0, r1, c1, solid in _edges(role, solid_if):
-        a, b = plane.at(r0, c0), plane.at(r1, c1)
-        if solid:
-            out.append(Segment(start=a, end=b, color=theme.grid, width=width, z=z))
+        if r0 == r1:  # a horizontal edge on line r0 from column c0
+            runs.setdefault(("h", r0, solid), []).append((c0, c0 + 1))
         else:
-            length = math.dist(a, b)
-            out.extend(_dashes(a, b, length, theme.grid, width, z))
+            runs.setdefault(("v", c0, solid), []).append((r0, r0 + 1))
+    out: list[Primitive] = []
+    for (kind, line, solid), spans in sorted(runs.items()):
+        spans.sort()
+        merged: list[list[int]] = []
+        for a, b in spans:
+            if merged and merged[-1][1] == a:
+                merged[-1][1] = b
+            else:
+                merged.append([a, b])
+        p = period if kind == "h" else period_v
+        for a, b in merged:
+            start, end = (plane.at(line, a), plane.at(line, b)) if kind == "h" else (plane.at(a, line), plane.at(b, line))
+            out.append(Segment(start=start, end=end, color=theme.grid, width=width, z=z,
+                               dash=None if solid else (0.6 * p, 0.4 * p)))
     return out
 
 
@@ -195,7 +196,7 @@ class Layout:
         u, v = (s, -round(s / 2)), (round(0.7 * s), round(0.65 * s))
         h, w = self.role.shape
         ho, wo = self.out_shape
-        margin = round(0.6 * s)
+        margin = round(0.4 * s)
 
         def extent(rows: int, cols: int) -> tuple[float, float, float, float]:
             xs = [0, cols * u[0], rows * v[0], cols * u[0] + rows * v[0]]
@@ -207,7 +208,7 @@ class Layout:
         label_h = round(0.8 * s) if self.options.labels else 0
         width = round(max(ix1 - ix0, ox1 - ox0) + 2 * margin)
         out_origin = (round((width - (ox1 - ox0)) / 2 - ox0), round(margin + label_h - oy0))
-        gap = round(0.2 * s)
+        gap = round(-0.3 * s)  # the planes overlap a little in height, as conv_arithmetic's
         in_top = out_origin[1] + oy1 + gap
         in_origin = (round((width - (ix1 - ix0)) / 2 - ix0), round(in_top - iy0))
         height = round(in_origin[1] + iy1 + margin)
@@ -228,7 +229,7 @@ class Layout:
         static += _grid_lines(outp, np.zeros((ho, wo), np.int8), th, s, Z_OUTPUT + 1, lambda role: role == 0)
         static += self._labels(width / 2, margin * 0.8)
         grid_w = max(1.0, th.grid_width * s)
-        line_w = max(1.0, th.connector_width * s)
+        line_w = 1.0  # conv_arithmetic's hairlines: one crisp pixel, whatever the scale
         nd = self.spec.ndim
         solid = self.role == Role.INPUT
 
@@ -252,7 +253,7 @@ class Layout:
             pr, pc = _rc(step.position, nd)
             for dr, dc in ((0, 0), (0, 1), (1, 0), (1, 1)):
                 prims.append(Segment(start=inp.at(r0 + dr * er, c0 + dc * ec), end=outp.at(pr + dr, pc + dc),
-                                     color=th.connector, width=line_w, z=Z_LINES))
+                                     color=th.connector, width=line_w, z=Z_LINES, antialias=False))
             prims.append(self.shade(outp.cell(pr, pc), Z_MARK))
             return tuple(prims)
 

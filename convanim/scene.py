@@ -41,6 +41,8 @@ class Segment:
     alpha: float = 1.0
     z: int = 0
     reveal: int = 0
+    # False: a crisp pixel line, no anti-aliasing (raster only); it costs far fewer GIF bytes when it moves
+    antialias: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import importlib.util
 import math
+from dataclasses import replace
 import os
 from collections.abc import Iterator
 from functools import lru_cache
@@ -325,7 +326,13 @@ def coverage(prim: Primitive, height: int, width: int) -> Cov | None:
     if isinstance(prim, Polygon):
         return polygon_cov(prim.points, float(prim.alpha), height, width)
     if isinstance(prim, Segment):
-        return segment_cov(prim, height, width)
+        if prim.antialias:
+            return segment_cov(prim, height, width)
+        cov = segment_cov(replace(prim, alpha=1.0, width=max(1.0, prim.width)), height, width)
+        if cov is not None:  # a crisp line: the pixels at least half covered, fully inked
+            cov.cov = np.where(cov.cov >= 0.5, np.float32(prim.alpha), np.float32(0)).astype(cov.cov.dtype)
+            cov.solid = False
+        return cov
     if isinstance(prim, Text):
         return text_cov(prim, height, width)
     raise TypeError(f"not a scene primitive: {prim!r}")
