@@ -11,6 +11,11 @@ def _x(values: tuple[int, ...]) -> str:
     return "×".join(map(str, values))
 
 
+def _n(values: tuple[int, ...]) -> str:
+    """A per-axis parameter: one number when it is the same on every axis."""
+    return str(values[0]) if len(set(values)) == 1 else _x(values)
+
+
 def explain(spec: ConvSpec) -> list[str]:
     """One line per spatial dimension: the output-size formula with the spec's numbers."""
     lines = []
@@ -45,17 +50,17 @@ def describe(spec: ConvSpec) -> str:
     name = {Op.CONV: "kernel", Op.AVG_POOL: "avg pool", Op.MAX_POOL: "max pool"}[spec.op]
     parts.append(f"{'transposed ' if spec.transposed else ''}{name} {_x(spec.kernel_size)}")
     if max(spec.stride) > 1 or spec.is_pool:
-        parts.append(f"stride {_x(spec.stride)}")
+        parts.append(f"stride {_n(spec.stride)}")
     if isinstance(spec.padding, str):
         parts.append(f"padding {spec.padding}")
     elif max(spec.padding) > 0:
-        parts.append(f"padding {_x(spec.padding)}")
+        parts.append(f"padding {_n(spec.padding)}")
     if spec.padding_mode.value != "zeros":
         parts.append(spec.padding_mode.value)
     if max(spec.dilation) > 1:
-        parts.append(f"dilation {_x(spec.dilation)}")
+        parts.append(f"dilation {_n(spec.dilation)}")
     if max(spec.output_padding) > 0:
-        parts.append(f"output padding {_x(spec.output_padding)}")
+        parts.append(f"output padding {_n(spec.output_padding)}")
     if spec.groups > 1:
         parts.append(f"groups {spec.groups}")
     if spec.flip_kernel:

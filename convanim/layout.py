@@ -162,10 +162,17 @@ class Layout:
         self.trace, self.options, self.theme = trace, options, options.theme
         self.spec = trace.spec
         self.style = options.resolved_style(self.spec.ndim)
-        self.s = float(options.scale or DEFAULT_SCALE[self.style])
         self.steps = trace.steps
         self.n_steps = len(self.steps)
         self.role, self.values, self.out_shape = _as_2d(trace)
+        # The longest number drawn in a cell sets the text size (and, by default, the cell size).
+        shown = np.concatenate([self.values[self.role != Role.OVERHANG].ravel(), trace.output.ravel()])
+        self.longest = max(len(format_value(float(v))) for v in np.unique(shown))
+        default = DEFAULT_SCALE[self.style]
+        if self.style is not Style.STACKED:
+            default = max(default, 12 * self.longest)
+        self.s = float(options.scale or default)
+        self.text_size = min(0.42 * self.s, 0.85 * self.s / (0.62 * self.longest))
 
     # -- shared pieces --------------------------------------------------------------------------------
     def step_of(self, frame: int) -> Step:
@@ -187,6 +194,12 @@ class Layout:
     def input_fill(self, role: int) -> str:
         return self.theme.input if role == Role.INPUT else self.theme.padding
 
+    def text_width(self, captions: list[str], margin: float) -> int:
+        """The canvas width the label line and the longest caption need (DejaVu's average advance)."""
+        widths = [0.58 * 0.4 * self.s * len(line) for line in self.label_lines()]
+        widths += [0.52 * 0.42 * self.s * max(map(len, captions))] if captions else []
+        return round(max(widths, default=0) + 2 * margin)
+
     def label_lines(self) -> list[str]:
         return [describe(self.spec)] if self.options.labels else []
 
@@ -206,7 +219,7 @@ class Layout:
         ix0, iy0, ix1, iy1 = extent(h, w)
         ox0, oy0, ox1, oy1 = extent(ho, wo)
         label_h = round(0.8 * s) if self.options.labels else 0
-        width = round(max(ix1 - ix0, ox1 - ox0) + 2 * margin)
+        width = max(round(max(ix1 - ix0, ox1 - ox0) + 2 * margin), self.text_width([], margin))
         out_origin = (round((width - (ox1 - ox0)) / 2 - ox0), round(margin + label_h - oy0))
         gap = round(-0.3 * s)  # the planes overlap a little in height, as conv_arithmetic's
         in_top = out_origin[1] + oy1 + gap
@@ -274,13 +287,12 @@ class Layout:
         gap = round(1.5 * s)
         grid_h = max(h, ho) * s
         top = margin + label_h
-        in_origin = (margin, round(top + (grid_h - h * s) / 2))
-        out_origin = (round(margin + w * s + gap), round(top + (grid_h - ho * s) / 2))
-        width = round(out_origin[0] + wo * s + margin)
         captions = [caption_of(self.trace, st) for st in self.steps] if self.options.caption else []
-        text_size = 0.42 * s
-        if captions:
-            width = max(width, round(max(map(len, captions)) * 0.5 * text_size * 1.1 + 2 * margin))
+        content = w * s + gap + wo * s
+        width = max(round(content + 2 * margin), self.text_width(captions, margin))
+        left = round((width - content) / 2)  # the grids are centred under a wider caption
+        in_origin = (left, round(top + (grid_h - h * s) / 2))
+        out_origin = (round(left + w * s + gap), round(top + (grid_h - ho * s) / 2))
         height = round(top + grid_h + caption_h + margin)
         inp, outp = _Plane(in_origin, (s, 0), (0, s)), _Plane(out_origin, (s, 0), (0, s))
         return self._cells_scene(inp, outp, width, height, captions, (width / 2, top + grid_h + caption_h * 0.6),
@@ -295,7 +307,7 @@ class Layout:
         ho, wo = self.out_shape
         nd = self.spec.ndim
         numbers = self.options.numbers or self.style is Style.FLAT
-        size, sub = 0.42 * s, 0.26 * s
+        size, sub = self.text_size, 0.26 * s
         out_cell = out_cell or (lambda r, c: outp.cell(r, c))
         static: list[Primitive] = []
         for r in range(h):
@@ -373,7 +385,11 @@ class Layout:
         w = self.role.shape[1]
         wo = self.out_shape[1]
         margin = round(0.5 * s)
-        label_w = round(2.6 * s)
+        kernel_name = "kernel" if not self.spec.is_pool else self.spec.op.value.replace("_", " ")
+        if self.spec.flip_kernel:
+            kernel_name += " (flipped)"
+        names = {"input": "input", "kernel": kernel_name, "output": "output"}
+        label_w = round(0.58 * 0.36 * s * max(map(len, names.values())) + 0.4 * s)
         label_h = round(0.8 * s) if self.options.labels else 0
         caption_h = round(0.9 * s) if self.options.caption else 0
         left = margin + label_w
@@ -381,7 +397,7 @@ class Layout:
         rows = {"input": top, "kernel": top + round(1.4 * s), "output": top + round(2.8 * s)}
         inp = _Plane((left, rows["input"]), (s, 0), (0, s))
         kernel_row = _Plane((left, rows["kernel"]), (s, 0), (0, s))
-        extent = self.spec.effective_kernel[0] if not self.spec.transposed else self.spec.effective_kernel[0]
+        extent = self.spec.effective_kernel[0]
         starts = self.trace.tap_coords[0][:, 0]
         centers = left + (starts + extent / 2) * s  # each output cell sits under its window's centre
 
@@ -391,19 +407,13 @@ class Layout:
 
         right = max(left + w * s, centers.max() + s / 2)
         captions = [caption_of(self.trace, st) for st in self.steps] if self.options.caption else []
-        width = round(right + margin)
-        if captions:
-            width = max(width, round(max(map(len, captions)) * 0.5 * 0.42 * s * 1.1 + 2 * margin))
+        width = max(round(right + margin), self.text_width(captions, margin))
         height = round(rows["output"] + s + caption_h + margin)
         outp = _Plane((left, rows["output"]), (s, 0), (0, s))
         scene = self._cells_scene(inp, outp, width, height, captions,
                                   (width / 2, rows["output"] + s + caption_h * 0.6),
                                   label_xy=(width / 2, margin + label_h * 0.4), kernel_row=kernel_row,
                                   out_cell=out_cell)
-        kernel_name = "kernel" if not self.spec.is_pool else self.spec.op.value.replace("_", " ")
-        if self.spec.flip_kernel:
-            kernel_name += " (flipped)"
-        names = {"input": "input", "kernel": kernel_name, "output": "output"}
         texts = tuple(Text(xy=(left - 0.3 * s, y + s / 2), text=names[k], size=0.36 * s, color=th.caption,
                            anchor="rm", font="sans", z=Z_TEXT) for k, y in rows.items())
         return Scene(width=scene.width, height=scene.height, background=scene.background,
