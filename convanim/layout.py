@@ -107,6 +107,26 @@ def _edges(role: np.ndarray, solid_if: Callable[[np.ndarray], np.ndarray]) -> It
             yield r, c, r + 1, c, bool(left or right)
 
 
+def _merged(edges: Iterable[tuple[int, int, int, int, bool]]) -> list[tuple[int, int, int, int, bool]]:
+    """Unit cell edges (r0, c0, r1, c1, flag) joined into the longest straight runs with the same flag."""
+    runs: dict[tuple[bool, int, bool], list[int]] = {}
+    for r0, c0, r1, c1, flag in edges:
+        horizontal = r0 == r1
+        runs.setdefault((horizontal, r0 if horizontal else c0, flag), []).append(c0 if horizontal else r0)
+    out = []
+    for (horizontal, line, flag), starts in sorted(runs.items()):
+        starts.sort()
+        a = prev = starts[0]
+        for x in starts[1:] + [None]:
+            if x is not None and x == prev + 1:
+                prev = x
+                continue
+            out.append((line, a, line, prev + 1, flag) if horizontal else (a, line, prev + 1, line, flag))
+            if x is not None:
+                a = prev = x
+    return out
+
+
 def _grid_lines(plane: _Plane, role: np.ndarray, theme: Theme, s: float, z: int,
                 solid_if: Callable[[np.ndarray], np.ndarray]) -> list[Primitive]:
     """The grid: each line split into runs of solid edges (beside a solid cell) and dashed ones.
@@ -115,28 +135,11 @@ def _grid_lines(plane: _Plane, role: np.ndarray, theme: Theme, s: float, z: int,
     third of a cell, so every cell edge starts with a dash at its corner.
     """
     width = max(1.0, theme.grid_width * s)
-    period = 1 / 3 * math.dist(plane.at(0, 0), plane.at(0, 1))
-    period_v = 1 / 3 * math.dist(plane.at(0, 0), plane.at(1, 0))
-    runs: dict[tuple[str, int, bool], list[tuple[int, int]]] = {}
-    for r0, c0, r1, c1, solid in _edges(role, solid_if):
-        if r0 == r1:  # a horizontal edge on line r0 from column c0
-            runs.setdefault(("h", r0, solid), []).append((c0, c0 + 1))
-        else:
-            runs.setdefault(("v", c0, solid), []).append((r0, r0 + 1))
     out: list[Primitive] = []
-    for (kind, line, solid), spans in sorted(runs.items()):
-        spans.sort()
-        merged: list[list[int]] = []
-        for a, b in spans:
-            if merged and merged[-1][1] == a:
-                merged[-1][1] = b
-            else:
-                merged.append([a, b])
-        p = period if kind == "h" else period_v
-        for a, b in merged:
-            start, end = (plane.at(line, a), plane.at(line, b)) if kind == "h" else (plane.at(a, line), plane.at(b, line))
-            out.append(Segment(start=start, end=end, color=theme.grid, width=width, z=z,
-                               dash=None if solid else (0.6 * p, 0.4 * p)))
+    for r0, c0, r1, c1, solid in _merged(_edges(role, solid_if)):
+        p = math.dist(plane.at(0, 0), plane.at(0, 1) if r0 == r1 else plane.at(1, 0)) / 3
+        out.append(Segment(start=plane.at(r0, c0), end=plane.at(r1, c1), color=theme.grid, width=width, z=z,
+                           dash=None if solid else (0.6 * p, 0.4 * p)))
     return out
 
 
@@ -250,19 +253,25 @@ class Layout:
             step = self.step_of(i)
             prims: list[Primitive] = []
             taps = {_rc(t, nd) for t in step.taps}
-            for r, c in sorted(taps):
-                prims.append(self.shade(inp.cell(r, c), Z_SHADE))
+            r0, c0 = _rc(step.origin, nd)
+            er, ec = (1, step.extent[0]) if nd == 1 else step.extent
+            if len(taps) == er * ec:  # a solid window: one polygon
+                prims.append(self.shade((inp.at(r0, c0), inp.at(r0, c0 + ec), inp.at(r0 + er, c0 + ec),
+                                         inp.at(r0 + er, c0)), Z_SHADE))
+            else:  # dilated: only the taps
+                prims.extend(self.shade(inp.cell(r, c), Z_SHADE) for r, c in sorted(taps))
             # the footprint is drawn with a solid grid, also over dashed padding
             edges = set()
             for r, c in taps:
                 edges |= {(r, c, r, c + 1), (r + 1, c, r + 1, c + 1), (r, c, r + 1, c), (r, c + 1, r + 1, c + 1)}
-            for r0, c0, r1, c1 in sorted(edges):
-                beside = [(r0, c0), (r0 - 1, c0)] if r0 == r1 else [(r0, c0), (r0, c0 - 1)]
+            over_dashes = []
+            for e0, f0, e1, f1 in edges:
+                beside = [(e0, f0), (e0 - 1, f0)] if e0 == e1 else [(e0, f0), (e0, f0 - 1)]
                 if not any(0 <= a < h and 0 <= b < w and solid[a, b] for a, b in beside):
-                    prims.append(Segment(start=inp.at(r0, c0), end=inp.at(r1, c1), color=th.grid,
-                                         width=grid_w, z=Z_SHADE))
-            r0, c0 = _rc(step.origin, nd)
-            er, ec = (1, step.extent[0]) if nd == 1 else step.extent
+                    over_dashes.append((e0, f0, e1, f1, True))
+            for e0, f0, e1, f1, _ in _merged(over_dashes):
+                prims.append(Segment(start=inp.at(e0, f0), end=inp.at(e1, f1), color=th.grid, width=grid_w,
+                                     z=Z_SHADE))
             pr, pc = _rc(step.position, nd)
             for dr, dc in ((0, 0), (0, 1), (1, 0), (1, 1)):
                 prims.append(Segment(start=inp.at(r0 + dr * er, c0 + dc * ec), end=outp.at(pr + dr, pc + dc),
