@@ -170,12 +170,10 @@ class ConvSpec:
                 raise SpecError("flip_kernel", f"{self.op.value} has no kernel weights to flip")
             if self.op is Op.AVG_POOL and max(self.dilation) > 1:
                 raise SpecError("dilation", f"avg_pool has no dilation, got {self._show(self.dilation)}")
-            for p, k, d in zip(self.padding, self.kernel_size, self.dilation):
-                limit = k if self.op is Op.AVG_POOL else (k - 1) * d + 1
-                if 2 * p > limit:
-                    raise SpecError("padding", f"must be at most half of the "
-                                               f"{'kernel' if self.op is Op.AVG_POOL else 'dilated kernel'} "
-                                               f"size ({limit}/2) for {self.op.value}, got {p}")
+            for p, k in zip(self.padding, self.kernel_size):
+                if 2 * p > k:  # PyTorch bounds it by the undilated kernel, for max_pool too
+                    raise SpecError("padding", f"must be at most half of the kernel size ({k}/2) for "
+                                               f"{self.op.value}, got {p}")
             if max(self.output_padding) > 0:
                 raise SpecError("output_padding", "applies to transposed convolutions only")
             return
@@ -212,7 +210,7 @@ class ConvSpec:
                                                f"({i}), got {p}")
                 if self.padding_mode is PaddingMode.CIRCULAR and p > i:
                     raise SpecError("padding", f"circular padding must be at most the input size ({i}), got {p}")
-        if not self.transposed:
+        if not self.transposed and not self.ceil_mode:  # a ceil_mode window may hang over the edge
             for i, b, a, k, d in zip(self.input_size, self.pad_before, self.pad_after, self.kernel_size, self.dilation):
                 if i + b + a < d * (k - 1) + 1:
                     span = f"dilated kernel ({d * (k - 1) + 1})" if d > 1 else f"kernel ({k})"
