@@ -76,7 +76,9 @@ def info_lines(spec: ConvSpec) -> list[str]:
     return [
         *explain(spec),
         f"output: {_x(spec.output_size)} · frames: {spec.n_steps}",
-        f"pytorch: {spec.torch_line()}",
+        f"pytorch: {spec.torch_line()}"
+        + (f"  # with weight.flip({', '.join(str(-d) for d in range(spec.ndim, 0, -1))})"
+           if spec.flip_kernel else ""),
     ]
 
 
