@@ -20,7 +20,7 @@ from .spec import SPEC_FIELDS, ConvSpec, SpecError
 
 DATA_KEYS = ("input", "weight", "bias")
 META_KEYS = ("name", "title", "render")
-CONFIG_KEYS: tuple[str, ...] = (*META_KEYS, *SPEC_FIELDS, "input", "weight")  # bias is a spec field too
+CONFIG_KEYS: tuple[str, ...] = (*META_KEYS, *SPEC_FIELDS, "input", "weight", "layers")  # bias is a spec field too
 
 
 class ConfigError(ConvanimError, ValueError):
@@ -46,6 +46,10 @@ class Config:
     source: str = "<config>"  # the file it came from, for messages
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    # A ``layers:`` config: every layer in turn (spec, weight, bias is the first); () for one layer.
+    layers: tuple[ConvSpec, ...] = ()
+    layer_weights: tuple[np.ndarray | None, ...] = field(default=(), repr=False, compare=False)
+    layer_biases: tuple[np.ndarray | None, ...] = field(default=(), repr=False, compare=False)
 
     def error(self, key: str | None, message: str) -> ConfigError:
         """A ConfigError about ``key`` of this config, pointing at its line."""
@@ -67,6 +71,12 @@ def _key_lines(text: str) -> dict[str, int]:
         if isinstance(v, yaml.MappingNode):
             for k2, _ in v.value:
                 lines[f"{k.value}.{k2.value}"] = k2.start_mark.line + 1
+        elif isinstance(v, yaml.SequenceNode):  # layers: [...]: ``layers[2]`` and ``layers[2].kernel_size``
+            for i, item in enumerate(v.value):
+                lines[f"{k.value}[{i}]"] = item.start_mark.line + 1
+                if isinstance(item, yaml.MappingNode):
+                    for k2, _ in item.value:
+                        lines[f"{k.value}[{i}].{k2.value}"] = k2.start_mark.line + 1
     return lines
 
 
@@ -120,6 +130,10 @@ def config_from_mapping(data: dict[str, Any], *, source: str = "<config>", defau
             close = difflib.get_close_matches(str(key), CONFIG_KEYS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise fail(str(key), f"unknown key{hint}")
+    if "layers" in data:
+        from .config_layers import layers_config
+
+        return layers_config(data, source=source, default_name=default_name, lines=lines)
     if "input_size" not in data:
         raise fail("input_size", "required (an int, or a list of 1 or 2 ints)")
     name = data.get("name", default_name)

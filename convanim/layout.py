@@ -16,7 +16,7 @@ import numpy as np
 
 from .arithmetic import describe
 from .engine import Role, Step, Trace
-from .options import RenderOptions, Reveal, Style
+from .options import Compare, RenderOptions, Reveal, Style
 from .scene import Point, Polygon, Primitive, Scene, Segment, Text
 from .spec import Op, SpecError
 from .style import Theme
@@ -442,9 +442,14 @@ def layout(trace: Trace, options: RenderOptions | None = None) -> Scene:
     """The scene for a trace: static cells, and per frame the footprint, lines and current output cell."""
     options = options or RenderOptions()
     spec = trace.spec
-    if spec.in_channels > 1 or spec.out_channels > 1:
-        raise SpecError("in_channels" if spec.in_channels > 1 else "out_channels",
-                        "drawing several channels is not supported yet; render one channel at a time")
+    if options.compare is not Compare.NONE:  # two simulations side by side (layout_compare)
+        from .layout_compare import layout_compare
+
+        return layout_compare(trace, options)
+    if spec.in_channels > 1 or spec.out_channels > 1:  # planes per channel (layout_multi)
+        from .layout_multi import layout_multi
+
+        return layout_multi(trace, options)
     frames = spec.n_steps + options.hold_last
     if frames > options.max_frames:
         raise SpecError("render.max_frames", f"the animation would have {frames} frames, over the limit of "

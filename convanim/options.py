@@ -23,6 +23,11 @@ class Reveal(StrEnum):
     PROGRESSIVE = "progressive"
 
 
+class Compare(StrEnum):
+    NONE = "none"
+    FLIP_KERNEL = "flip_kernel"  # PyTorch's cross-correlation beside the true (flipped-kernel) convolution
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RenderOptions:
     """Every ``render:`` key with its default."""
@@ -38,6 +43,7 @@ class RenderOptions:
     scale: int = 0  # pixels per cell side; 0: the style's default
     theme: Theme = field(default_factory=Theme)
     max_frames: int = 1000  # refuse larger animations (raise it here)
+    compare: Compare = Compare.NONE  # flip_kernel: the kernel as PyTorch applies it beside it flipped
 
     def resolved_style(self, ndim: int) -> Style:
         if self.style is not Style.AUTO:
@@ -119,6 +125,11 @@ def parse_render(mapping: Any) -> RenderOptions:
             out[key] = _int(k, v, 1)
         elif key == "theme":
             out[key] = _theme(v)
+        elif key == "compare":
+            try:
+                out[key] = Compare(v)
+            except ValueError:
+                raise SpecError(k, f"must be one of {', '.join(c.value for c in Compare)}, got {v!r}") from None
         else:
             raise SpecError(k, f"unknown render option{_suggest(key, RENDER_KEYS)}")
     return RenderOptions(**out)

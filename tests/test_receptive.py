@@ -1,0 +1,245 @@
+"""Receptive fields across layers: the exact field and the calculator's numbers against PyTorch's gradients,
+the layers: config key, the figure's shaded cells, and convanim info's table."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from convanim.api import as_config, scene_of
+from convanim.config import ConfigError, parse_config
+from convanim.receptive import field, input_cells, layer_fields
+from convanim.render import render_frame
+from convanim.spec import ConvSpec, Op
+
+CONFIGS = Path(__file__).parents[1] / "configs"
+
+
+def chain(input_size, *layers, in_channels=1):
+    """ConvSpecs with sizes and channels chained, as the layers: key does."""
+    specs, size, channels = [], input_size, in_channels
+    for keys in layers:
+        spec = ConvSpec(input_size=size, in_channels=channels, **keys)
+        specs.append(spec)
+        size, channels = spec.output_size, spec.out_channels
+    return specs
+
+
+def torch_stack(torch, specs):
+    """The stack in PyTorch with every path positive (positive weights; avg pooling for max pooling)."""
+    nn = torch.nn
+    gen = torch.Generator().manual_seed(0)
+    mods = []
+    for spec in specs:
+        nd = spec.ndim
+        if spec.op is Op.CONV:
+            kw = dict(kernel_size=spec.kernel_size, stride=spec.stride, dilation=spec.dilation, groups=spec.groups,
+                      bias=False, padding=spec.padding)
+            if spec.transposed:
+                cls = nn.ConvTranspose1d if nd == 1 else nn.ConvTranspose2d
+                kw["output_padding"] = spec.output_padding
+            else:
+                cls = nn.Conv1d if nd == 1 else nn.Conv2d
+                kw["padding_mode"] = spec.padding_mode.value
+            m = cls(spec.in_channels, spec.out_channels, **kw).double()
+            with torch.no_grad():
+                m.weight.copy_(torch.rand(m.weight.shape, generator=gen, dtype=torch.float64) + 0.5)
+        elif max(spec.dilation) == 1:  # a max pool's window is an avg pool's window (its gradient is not)
+            cls = nn.AvgPool1d if nd == 1 else nn.AvgPool2d
+            m = cls(spec.kernel_size, spec.stride, spec.padding, ceil_mode=spec.ceil_mode)
+        else:  # dilated max pool: the same windows as a depthwise all-ones convolution
+            cls = nn.Conv1d if nd == 1 else nn.Conv2d
+            m = cls(spec.in_channels, spec.in_channels, spec.kernel_size, spec.stride, spec.padding, spec.dilation,
+                    groups=spec.in_channels, bias=False).double()
+            with torch.no_grad():
+                m.weight.fill_(1.0)
+        mods.append(m)
+    return nn.Sequential(*mods)
+
+
+def torch_field(torch, specs, position):
+    """Input cells with a nonzero gradient of one output cell (summed over channels)."""
+    net = torch_stack(torch, specs)
+    x = (torch.rand((1, specs[0].in_channels, *specs[0].input_size), dtype=torch.float64) + 0.5).requires_grad_()
+    y = net(x)
+    assert tuple(y.shape[2:]) == specs[-1].output_size
+    y[(0, slice(None), *position)].sum().backward()
+    grad = x.grad[0].abs().sum(0).numpy()
+    return {tuple(int(v) for v in idx) for idx in np.argwhere(grad > 0)}
+
+
+STACKS = {
+    "two_2x2": chain(3, dict(kernel_size=2), dict(kernel_size=2)),
+    "gallery_3_layers": chain(12, dict(kernel_size=3), dict(op="max_pool", kernel_size=2),
+                              dict(kernel_size=3, padding=1)),
+    "strided": chain(11, dict(kernel_size=3), dict(kernel_size=3, stride=2), dict(kernel_size=3, padding=1)),
+    "wavenet": chain((16,), dict(kernel_size=2), dict(kernel_size=2, dilation=2), dict(kernel_size=2, dilation=4)),
+    "padding_modes": chain(12, dict(kernel_size=3, padding=1, padding_mode="reflect"),
+                           dict(kernel_size=3, stride=2, padding=2, padding_mode="replicate"),
+                           dict(kernel_size=2, padding=1, padding_mode="circular")),
+    "pool_ceil_dilated": chain(10, dict(op="max_pool", kernel_size=3, stride=2, padding=1, ceil_mode=True),
+                               dict(kernel_size=3, dilation=2, padding=1)),
+    "dilated_max_pool": chain((13,), dict(op="max_pool", kernel_size=2, dilation=3, stride=1),
+                              dict(op="avg_pool", kernel_size=3, stride=2, padding=1, count_include_pad=False)),
+    "transposed": chain(5, dict(kernel_size=3, stride=2),
+                        dict(kernel_size=3, stride=2, padding=1, output_padding=1, transposed=True),
+                        dict(kernel_size=2)),
+    "same_even_kernel": chain(6, dict(kernel_size=4, padding="same"), dict(kernel_size=2, stride=2)),
+    "non_square_channels": chain((7, 9), dict(kernel_size=(3, 1), stride=(1, 2), out_channels=4),
+                                 dict(kernel_size=2, groups=2, out_channels=2), in_channels=2),
+}
+
+
+@pytest.mark.filterwarnings("ignore:Using padding=.same.")
+@pytest.mark.parametrize("name", list(STACKS))
+def test_exact_field_equals_torch_gradient(torch, name):
+    specs = STACKS[name]
+    for position in np.ndindex(*specs[-1].output_size):
+        assert input_cells(specs, position) == torch_field(torch, specs, position), (name, position)
+
+
+@pytest.mark.parametrize("name", [n for n in STACKS if n not in ("transposed", "pool_ceil_dilated")])
+def test_calculator_numbers_match_interior_fields(torch, name):
+    """Where no plane of a cell's field touches padding, the field spans ``size`` cells centred on
+    ``start + position * jump`` (checked against torch's gradient support)."""
+    specs = STACKS[name]
+    last = layer_fields(specs)[-1]
+    interior = 0
+    for position in np.ndindex(*specs[-1].output_size):
+        planes = field(specs, position)
+        sizes = [specs[0].input_size] + [s.output_size for s in specs]
+        if any(pos < 0 or pos >= sizes[p.index][a] for p in planes for a, axis in enumerate(p.padded) for pos in axis):
+            continue
+        interior += 1
+        cells = np.array(sorted(torch_field(torch, specs, position)))
+        for a in range(specs[0].ndim):
+            lo, hi = cells[:, a].min(), cells[:, a].max()
+            assert hi - lo + 1 == last.size[a], (name, position)
+            assert (lo + hi) / 2 == last.start[a] + position[a] * last.jump[a], (name, position)
+    assert interior > 0
+
+
+def test_two_2x2_layers_give_a_4_then_9_cell_field():
+    specs = STACKS["two_2x2"]
+    planes = field(specs, (0, 0))
+    assert [len(p.cells[0]) * len(p.cells[1]) for p in planes] == [9, 4, 1]
+    assert [f.size for f in layer_fields(specs)] == [(1, 1), (2, 2), (3, 3)]
+
+
+def test_layer_fields_by_hand():
+    f = layer_fields(STACKS["wavenet"])
+    assert [x.size[0] for x in f] == [1, 2, 4, 8] and [x.jump[0] for x in f] == [1, 1, 1, 1]
+    assert [float(x.start[0]) for x in f] == [0, 0.5, 1.5, 3.5]
+    f = layer_fields(STACKS["strided"])
+    assert [x.size[0] for x in f] == [1, 3, 5, 9] and [x.jump[0] for x in f] == [1, 1, 2, 2]
+    assert [x.start[0] for x in f] == [0, 1, 2, 2]  # padding 1 shifts the last layer's first field back
+    assert [x.output_size for x in f] == [(11, 11), (9, 9), (4, 4), (4, 4)]
+
+
+# -- the layers: key -------------------------------------------------------------------------------------
+
+def test_layers_config_chains_sizes_and_channels():
+    cfg = parse_config("input_size: 8\nin_channels: 3\nlayers:\n  - {kernel_size: 3, out_channels: 8}\n"
+                       "  - {op: max_pool, kernel_size: 2}\n  - {kernel_size: 3, out_channels: 4, bias: true}\n")
+    assert [s.input_size for s in cfg.layers] == [(8, 8), (6, 6), (3, 3)]
+    assert [(s.in_channels, s.out_channels) for s in cfg.layers] == [(3, 8), (8, 8), (8, 4)]
+    assert cfg.spec == cfg.layers[0] and cfg.input.shape == (3, 8, 8)
+    assert cfg.layer_weights[1] is None and cfg.layer_weights[2].shape == (4, 8, 3, 3)
+    assert cfg.layer_biases[2].shape == (4,)
+
+
+@pytest.mark.parametrize("text, key, line, detail", [
+    ("input_size: 5\nlayers:\n  - {kernel_size: 3}\n  - kernel_size: 3\n    stride: 2\n  - kernel_size: 3\n",
+     "layers[2].kernel_size", 6, "larger than the padded input (1)"),
+    ("input_size: 5\nlayers:\n  - {kernel_size: 3, out_channels: 2}\n  - {kernel_size: 1, in_channels: 3}\n",
+     "layers[1].in_channels", 4, "layers[0].out_channels=2"),
+    ("input_size: 5\nkernel_size: 3\nlayers:\n  - {kernel_size: 3}\n", "kernel_size", 2, "inside each entry"),
+    ("input_size: 5\nlayers:\n  - {kernel_size: 3, input_size: 4}\n", "layers[0].input_size", 3, "previous"),
+    ("input_size: 5\nlayers:\n  - {kernel_size: 3}\n  - stride: 0\n", "layers[1].stride", 4, "got 0"),
+    ("input_size: 5\nlayers: []\n", "layers", 2, "non-empty list"),
+    ("input_size: 5\nlayers:\n  - {kernel_size: 3}\n  - {kernel_size: 2, weight: [1, 2]}\n", "layers[1].weight", 4,
+     "expected shape [1, 1, 2, 2]"),
+])
+def test_layer_errors_name_the_entry_and_line(tmp_path, text, key, line, detail):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        as_config(path)
+    err = info.value
+    assert (err.key, err.line) == (key, line) and detail in str(err)
+    assert str(err).startswith(f"{path}:{line}: {key}: ")
+
+
+# -- the figure ------------------------------------------------------------------------------------------
+
+SHADED = {(0x26, 0x8B, 0xD2): (0x1A, 0x69, 0x98), (0x2A, 0xA1, 0x98): (0x1C, 0x76, 0x76),
+          (0xFF, 0xFF, 0xFF): (0x9C, 0xAF, 0xB3)}
+
+
+def colour_at(img, xy):
+    """The most common colour of the 5x5 pixels around a cell's centre (a 1-px connector may cross it)."""
+    x, y = int(xy[0]), int(xy[1])
+    patch = [tuple(int(v) for v in px) for px in img[y - 2:y + 3, x - 2:x + 3].reshape(-1, 3)]
+    return max(set(patch), key=patch.count)
+
+
+@pytest.mark.parametrize("name", ["receptive_field_3_layers", "receptive_field_wavenet"])
+def test_figure_shades_exactly_the_field_on_every_plane(name):
+    cfg = as_config(CONFIGS / f"{name}.yaml")
+    scene = scene_of(cfg)
+    specs = cfg.layers
+    assert scene.n_frames == int(np.prod(specs[-1].output_size))
+    for frame in (0, scene.n_frames // 2, scene.n_frames - 1):
+        position = np.unravel_index(frame, specs[-1].output_size)
+        planes = field(specs, position)
+        img = render_frame(scene, frame)
+        for p, plane in enumerate(planes):
+            centers = scene.regions["plane_centers"][p]
+            pad = scene.regions["plane_pad"][p]
+            grid = np.meshgrid(*plane.padded, indexing="ij")
+            read = {tuple(int(v) for v in cell) for cell in zip(*(g.ravel() for g in grid))}
+            for idx in np.ndindex(*centers.shape[:2]):
+                cell = (idx[1] - pad[1],) if specs[0].ndim == 1 else (idx[0] - pad[0], idx[1] - pad[1])
+                got = colour_at(img, centers[idx])
+                base = [b for b in SHADED if max(abs(g - c) for g, c in zip(got, b)) <= 2]
+                shaded = [b for b, s in SHADED.items() if max(abs(g - c) for g, c in zip(got, s)) <= 3]
+                assert bool(shaded) == (cell in read) and bool(base) != bool(shaded), (name, frame, p, cell, got)
+
+
+def test_info_prints_every_layers_field():
+    out = subprocess.run([sys.executable, "-m", "convanim", "info", str(CONFIGS / "receptive_field_3_layers.yaml")],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    rows = [line.split() for line in out if line.strip().startswith(("input", "1:", "2:", "3:"))]
+    assert [r[-4:] for r in rows] == [["12×12", "1", "1", "0"], ["10×10", "3", "1", "1"], ["5×5", "4", "2", "1.5"],
+                                      ["5×5", "8", "2", "1.5"]]
+    assert "frames: 25" in out[-1]
+
+
+def test_layout_and_arithmetic_modules_import_no_drawing_or_config_libraries():
+    modules = ["convanim.receptive", "convanim.layout_multi", "convanim.layout_multi_flat", "convanim.layout_multi_strip",
+               "convanim.layout_receptive", "convanim.layout_compare", "convanim.layout_stack"]
+    code = ("import sys, importlib\n"
+            f"for m in {modules!r}: importlib.import_module(m)\n"
+            "print(sorted(m for m in ('matplotlib', 'PIL', 'click', 'yaml', 'torch', 'imageio') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_compare_on_a_layers_config_is_an_error_naming_the_key(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("input_size: 5\nlayers:\n  - {kernel_size: 3}\nrender:\n  compare: flip_kernel\n")
+    with pytest.raises(ConfigError) as info:
+        scene_of(as_config(path))
+    assert (info.value.key, info.value.line) == ("render.compare", 5)
+
+
+def test_describe_stack_names_every_layer_and_the_field():
+    from convanim.receptive import describe_stack
+
+    text = describe_stack(STACKS["wavenet"])
+    assert text.startswith("receptive field of 3 layers on a 16-wide input: kernel 2 → 15; ")
+    assert "dilation 4 → 9" in text and text.endswith("sees 8 input cells across")
