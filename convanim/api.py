@@ -64,6 +64,10 @@ def scene_of(config: Config) -> Scene:
     from .layout import layout
 
     try:
+        if config.layers:  # a stack of layers: its receptive field
+            from .layout_receptive import layout_layers
+
+            return layout_layers(config.layers, config.render)
         return layout(trace_of(config), config.render)
     except SpecError as err:
         raise config.error(err.key, err.message) from None
@@ -102,16 +106,20 @@ def gif_palette(scene: Scene, theme: Any) -> list[tuple[int, int, int]]:
     finer ramps between the text colour and every cell colour, so figures with numbers get 64.
     """
     from .encode import build_palette
-    from .scene import Text
+    from .scene import Polygon, Text
 
     th = theme
     has_text = any(isinstance(p, Text) for p in (*scene.static, *scene.frame(0)))
     # The grid and text colours come first so that their blends with every cell colour are kept.
     keys = [th.grid, th.text, th.background, th.input, th.output, th.padding, th.pending, th.connector, th.caption]
+    # Colours the scene uses beyond the theme's (group hues and their tinted sheets) are flat colours too.
+    used = {(p.fill if isinstance(p, Polygon) else p.color).lower() for p in (*scene.static, *scene.frame(0))
+            if getattr(p, "alpha", 1.0) >= 1.0}
+    extras = sorted(used - {k.lower() for k in keys})
     if has_text:
-        return build_palette(keys, ramps=3, overlays=[(th.shade, th.shade_alpha)], limit=63)
-    return build_palette([th.grid, th.background, th.input, th.output, th.padding, th.pending, th.connector],
-                         ramps=1, overlays=[(th.shade, th.shade_alpha)], limit=15)
+        return build_palette(keys + extras, ramps=3, overlays=[(th.shade, th.shade_alpha)], limit=63)
+    return build_palette([th.grid, th.background, th.input, th.output, th.padding, th.pending, th.connector] + extras,
+                         ramps=1, overlays=[(th.shade, th.shade_alpha)], limit=15 + 2 * len(extras))
 
 
 def _repeats(loop: int) -> int | None:
@@ -163,8 +171,12 @@ def render(config: Config | str | Path, out_dir: str | Path = "output", formats:
     return paths
 
 
-def show(config: Config | str | Path | None = None, /, **keys: Any) -> Any:
-    """An object that displays the animation inline in Jupyter (GIF as HTML, PNG for one frame)."""
+def show(config: Config | str | Path | None = None, /, *, step: int | None = None, **keys: Any) -> Any:
+    """An object that displays the animation inline in Jupyter (GIF as HTML; PNG for one frame or a step).
+
+    ``config``: a Config, a path, YAML text, or config keys as keyword arguments. ``step``: show that frame
+    only, as a still PNG. See ``convanim.notebook.Animation`` (``.save(path)``, ``.frames``, ``.n_frames``).
+    """
     from .notebook import Animation
 
-    return Animation(as_config(config, **keys))
+    return Animation(as_config(config, **keys), step=step)
