@@ -79,7 +79,7 @@ def sizes(out: Path) -> None:
 
 def steady_state() -> None:
     from convanim.api import as_config, scene_of
-    from convanim.render import RasterRenderer
+    from convanim.draw import RasterRenderer
 
     cases = {
         "stacked ~400 px (16x16 input, 256 distinct frames)":
@@ -104,7 +104,7 @@ def encode_floor() -> None:
     from convanim import encode
     from convanim.api import gif_palette
     from convanim.config import load_config
-    from convanim.render import render_frames
+    from convanim.draw import render_frames
 
     total = encode_only = 0.0
     with tempfile.TemporaryDirectory() as out:
@@ -129,7 +129,7 @@ def cold_single() -> None:
     with tempfile.TemporaryDirectory() as out:
         t = best_of(5, [PY, "-m", "convanim", "render", str(ROOT / "configs" / "padding_strides.yaml"), "-o", out])
         imported = subprocess.run(
-            [PY, "-c", "import sys, convanim.cli, convanim.api, convanim.render, convanim.encode; "
+            [PY, "-c", "import sys, convanim.cli, convanim.api, convanim.draw, convanim.encode; "
                        "print(','.join(m for m in ('torch', 'matplotlib') if m in sys.modules) or 'none')"],
             capture_output=True, text=True).stdout.strip()
     print(f"cold `convanim render configs/padding_strides.yaml`: {t:.2f} s wall (target < 1 s); "

@@ -10,9 +10,7 @@ Heavy modules load on first use, so ``import convanim`` stays fast.
 
 from __future__ import annotations
 
-import sys
 from importlib import import_module
-from types import ModuleType
 from typing import Any
 
 from ._version import __version__
@@ -48,41 +46,3 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted(__all__)
 
-
-# ``convanim.render`` names both the verb (``api.render``) and the renderers subpackage, and importing the
-# subpackage would make the package attribute the module. Keep the attribute a callable that is the verb
-# when called and the subpackage for attribute access (so ``import convanim.render.raster`` still works).
-class _RenderVerb:
-    __name__ = __qualname__ = "convanim.render"
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from .api import render
-
-        return render(*args, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(import_module("convanim.render"), name)
-
-    @property
-    def __wrapped__(self) -> Any:  # inspect.signature and help() show api.render's
-        from .api import render
-
-        return render
-
-    @property
-    def __doc__(self) -> str | None:  # type: ignore[override]
-        return self.__wrapped__.__doc__
-
-    def __repr__(self) -> str:
-        return "<function convanim.render (the verb; attributes: the convanim.render subpackage)>"
-
-
-class _Package(ModuleType):
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "render" and isinstance(value, ModuleType):
-            return  # the import system records the subpackage here: keep the verb
-        super().__setattr__(name, value)
-
-
-render = _RenderVerb()
-sys.modules[__name__].__class__ = _Package

@@ -135,7 +135,7 @@ def render(config: Config | str | Path, out_dir: str | Path = "output", formats:
     pdf). Every file is written atomically: it appears whole or not at all.
     """
     from . import encode
-    from .render import render_frame, render_frames, render_vector
+    from .draw import render_frame, render_frames, render_vector
 
     cfg = as_config(config)
     fmts = _formats(cfg, formats)

@@ -61,13 +61,13 @@ class Animation:
     @property
     def frames(self) -> list[np.ndarray]:
         """Every frame of the animation as an RGB uint8 (height, width, 3) array."""
-        from .render import render_frames
+        from .draw import render_frames
 
         return list(render_frames(self.scene))
 
     def frame(self, i: int) -> np.ndarray:
         """Frame ``i`` as an RGB uint8 array."""
-        from .render import render_frame
+        from .draw import render_frame
 
         if not 0 <= i < self.n_frames:
             raise IndexError(f"frame {i} of an animation of {self.n_frames} frames")

@@ -7,7 +7,7 @@ has a ``z`` (drawing order, lower first). Static primitives are drawn once per a
 primitives come from ``Scene.frame(i)`` and are a pure function of the frame index. A static primitive
 with ``reveal=k`` is visible from frame ``k`` on (progressive output); ``reveal=0`` means always.
 
-Renderers (``convanim.render``) turn a scene into RGB frames or vector pages.
+Renderers (``convanim.draw``) turn a scene into RGB frames or vector pages.
 """
 
 from __future__ import annotations

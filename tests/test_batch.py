@@ -278,7 +278,7 @@ def test_interrupt_after_a_config_keeps_it_recorded(cfgs: Path, tmp_path: Path) 
 
 def test_interrupt_mid_render_leaves_no_partial_file_nor_stale_entry(cfgs: Path, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    import convanim.render.raster as raster
+    import convanim.draw.raster as raster
 
     out = tmp_path / "out"
     run(plan([cfgs], out), jobs=1)

@@ -11,7 +11,7 @@ from convanim.api import as_config, scene_of
 from convanim.config import ConfigError
 from convanim.layout import format_value
 from convanim.options import Compare, parse_render
-from convanim.render import render_frame
+from convanim.draw import render_frame
 from convanim.scene import Text
 from convanim.spec import SpecError
 

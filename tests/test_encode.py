@@ -15,7 +15,7 @@ from PIL import Image
 from convanim import encode
 from convanim.encode import (EncodeError, build_palette, quantize, write_apng, write_gif, write_mp4,
                              write_png, write_png_frames, write_webp)
-from convanim.render import render_vector
+from convanim.draw import render_vector
 from convanim.scene import Polygon, Scene, Segment, Text
 
 PALETTE = ["#ffffff", "#268bd2", "#2aa198", "#002b36", "#073642", "#000000"]

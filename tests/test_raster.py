@@ -9,8 +9,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from convanim.render import RasterRenderer, render_frame, render_frames
-from convanim.render import raster
+from convanim.draw import RasterRenderer, render_frame, render_frames
+from convanim.draw import raster
 from convanim.scene import Polygon, Scene, Segment, Text
 
 WHITE, BLUE, SHADE, GRID = (255, 255, 255), (0x26, 0x8B, 0xD2), (0x07, 0x36, 0x42), (0x00, 0x2B, 0x36)
@@ -207,7 +207,7 @@ def test_fonts_are_matplotlibs_dejavu(font, file):
 
 
 def test_raster_path_never_imports_matplotlib():
-    code = ("import sys; from convanim.render import render_frame; from convanim import encode; "
+    code = ("import sys; from convanim.draw import render_frame; from convanim import encode; "
             "from convanim.scene import Scene, Text; "
             "s = Scene(width=40, height=20, background='#ffffff', n_frames=1, "
             "static=(Text(xy=(20, 10), text='1', size=9, color='#000000'),)); "

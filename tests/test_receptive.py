@@ -13,7 +13,7 @@ import pytest
 from convanim.api import as_config, scene_of
 from convanim.config import ConfigError, parse_config
 from convanim.receptive import field, input_cells, layer_fields
-from convanim.render import render_frame
+from convanim.draw import render_frame
 from convanim.spec import ConvSpec, Op
 
 CONFIGS = Path(__file__).parents[1] / "configs"

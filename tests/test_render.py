@@ -199,7 +199,7 @@ def test_step_out_of_range_is_refused(tmp_path):
 
 
 def test_a_failed_render_keeps_the_older_file(tmp_path, monkeypatch):
-    import convanim.render.raster as raster
+    import convanim.draw.raster as raster
 
     cfg = load_config(CONFIGS / "no_padding_no_strides.yaml")
     [gif] = render(cfg, tmp_path)

@@ -1,4 +1,4 @@
-"""Renderers: a Scene to RGB frames (numpy rasterizer) or to SVG/PDF pages (matplotlib, loaded lazily)."""
+"""Drawing: a Scene to RGB frames (numpy rasterizer) or to SVG/PDF pages (matplotlib, loaded lazily)."""
 
 from __future__ import annotations
 
