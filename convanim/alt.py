@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from .config import Config
+from .options import Compare
 from .spec import ConvSpec, Op, PaddingMode
 
 
@@ -70,3 +72,15 @@ def alt_text(spec: ConvSpec) -> str:
         parts.append("plus bias")
     out = f"{_size(spec.output_size)} output{_channels(spec.out_channels, multi)}"
     return f"{_kind(spec)}: {', '.join(parts)} → {out}"
+
+
+def config_alt_text(config: Config) -> str:
+    """Alt text for a whole config: a stack of layers, a flip comparison, or one layer."""
+    if config.layers:
+        from .receptive import describe_stack
+
+        return "Receptive field across layers: " + describe_stack(config.layers)
+    text = alt_text(config.spec)
+    if config.render.compare is Compare.FLIP_KERNEL:
+        text += "; beside it the same with the kernel flipped (true convolution)"
+    return text

@@ -36,6 +36,7 @@ import numpy as np
 
 from ._version import __version__
 from .api import output_paths
+from .alt import config_alt_text
 from .config import Config, ConfigError, parse_config
 from .errors import ConvanimError
 from .spec import ConvSpec
@@ -56,6 +57,7 @@ class Task:
     name: str  # the output name, the manifest's key
     title: str
     spec: ConvSpec
+    alt: str  # the figure's alt text
     hash: str  # content_hash(...) at planning time
     outputs: tuple[Path, ...]  # out_dir / NAME.EXT (a folder for PNG frames)
     cost: float  # estimated seconds to render: the last run's time, else a guess from the spec
@@ -296,6 +298,7 @@ def plan(sources: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[s
         seconds = entry.get("seconds") if entry else None
         cost = float(seconds) if isinstance(seconds, (int, float)) else _guess_seconds(config.spec, config)
         tasks.append(Task(path=path, name=config.name, title=config.title, spec=config.spec,
+                          alt=config_alt_text(config),
                           hash=content_hash(data, config, formats, step), outputs=outputs, cost=cost))
     clashes = _clashes(tasks, configs, out)
     if clashes:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from .alt import alt_text
 from .arithmetic import describe
 from .batch import Task, write_text_atomic
 from .errors import ConvanimError
@@ -67,7 +66,7 @@ def figures(tasks: Iterable[Task], out_dir: str | os.PathLike[str]) -> list[Figu
         image = next((p for p in task.outputs if p.suffix == ".gif"), task.outputs[0])
         width, height = _image_size(image)
         cards.append(Figure(name=task.name, title=task.title, image=_href(image, out), width=width, height=height,
-                            alt=alt_text(task.spec), params=describe(task.spec), torch=task.spec.torch_line(),
+                            alt=task.alt, params=describe(task.spec), torch=task.spec.torch_line(),
                             config=_href(task.path, out), config_label=Path(task.path).as_posix()))
     return cards
 

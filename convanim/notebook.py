@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .alt import alt_text
+from .alt import config_alt_text
 from .config import Config
 from .scene import Scene
 
@@ -76,7 +76,7 @@ class Animation:
     @property
     def alt(self) -> str:
         """The alt text: the spec in words (and which frame, for a step)."""
-        text = alt_text(self.config.spec)
+        text = config_alt_text(self.config)
         return text if self.step is None else f"{text}; frame {self.step + 1} of {self.n_frames}"
 
     @property

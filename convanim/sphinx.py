@@ -97,7 +97,7 @@ class ConvanimDirective(SphinxDirective):
             raise ConfigError(str(doc), line, err.key, err.message) from None
 
     def _run(self) -> list[nodes.Node]:
-        from .alt import alt_text
+        from .alt import config_alt_text
         from .api import EXTENSIONS, Format, render
         from .batch import content_hash
 
@@ -112,7 +112,7 @@ class ConvanimDirective(SphinxDirective):
         if not target.exists():
             [written] = render(dataclasses.replace(config, name=stem), cache, [fmt], step)
             logger.info("convanim: rendered %s", written.name)
-        alt = self.options.get("alt") or alt_text(config.spec) + ("" if step is None else f"; frame {step + 1}")
+        alt = self.options.get("alt") or config_alt_text(config) + ("" if step is None else f"; frame {step + 1}")
         uri = "/" + Path(os.path.relpath(target, self.env.srcdir)).as_posix()  # "/": relative to srcdir
         image = nodes.image(uri=uri, alt=alt)
         if "width" in self.options:

@@ -266,3 +266,16 @@ def test_gallery_never_replaces_a_page_it_did_not_write(tmp_path: Path) -> None:
                                      "gallery; not replacing it (choose another --out-dir)")
     assert (tmp_path / "README.md").read_text() == "# My project\n"
     assert not (tmp_path / "c.gif").exists() and not (tmp_path / "index.html").exists()
+
+
+def test_alt_text_of_stacks_and_comparisons() -> None:
+    from convanim.alt import config_alt_text
+    from convanim.config import load_config
+
+    configs = ROOT / "configs"
+    stack = config_alt_text(load_config(configs / "receptive_field_3_layers.yaml"))
+    assert stack.startswith("Receptive field across layers: receptive field of 3 layers on a 12×12 input")
+    compare = config_alt_text(load_config(configs / "compare_flip_1d.yaml"))
+    assert compare.endswith("beside it the same with the kernel flipped (true convolution)")
+    plain = config_alt_text(load_config(configs / "padding_strides.yaml"))
+    assert plain == "Convolution: 5×5 input, 3×3 kernel, stride 2, padding 1 → 3×3 output"

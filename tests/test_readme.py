@@ -94,3 +94,14 @@ def test_the_checks_can_fail() -> None:
     assert documented_key("fps", spans, lines, ("", "render."))
     assert not documented_key("fps", spans, lines) and not documented_key("kernel_size", spans, lines)
     assert not documented_key("dilation", spans, lines)
+
+
+def test_readme_gallery_lists_every_config_and_is_up_to_date(readme: str) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme_gallery", ROOT / "tools" / "readme_gallery.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for path in (ROOT / "configs").glob("*.yaml"):
+        assert f'href="configs/{path.name}"' in readme, f"{path.name} is missing from the README's gallery"
+    assert module.updated(readme) == readme, "run: python tools/readme_gallery.py (the gallery section is stale)"
