@@ -6,6 +6,7 @@ Errors are one line that names the file, the line and the key: ``configs/x.yaml:
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,8 +54,7 @@ class Config:
 
     def error(self, key: str | None, message: str) -> ConfigError:
         """A ConfigError about ``key`` of this config, pointing at its line."""
-        return ConfigError(self.source, _line_of(key or "", self.lines) or (1 if self.lines else None), key,
-                           message)
+        return failer(self.source, self.lines)(key, message)
 
 
 def _key_lines(text: str) -> dict[str, int]:
@@ -86,6 +86,29 @@ def _line_of(key: str, lines: dict[str, int]) -> int | None:
             return lines[key]
         key = key.rpartition(".")[0]
     return None
+
+
+def failer(source: str, lines: dict[str, int]) -> Callable[[str | None, str], ConfigError]:
+    """A function making ConfigErrors about ``key`` that point at its line in ``source``."""
+
+    def fail(key: str | None, message: str) -> ConfigError:
+        return ConfigError(source, _line_of(key or "", lines) or (1 if lines else None), key, message)
+
+    return fail
+
+
+def name_and_title(data: dict[str, Any], default_name: str,
+                   fail: Callable[[str | None, str], ConfigError]) -> tuple[str, str]:
+    """The config's ``name`` and ``title`` (checked), and that it has an ``input_size``."""
+    if "input_size" not in data:
+        raise fail("input_size", "required (an int, or a list of 1 or 2 ints)")
+    name = data.get("name", default_name)
+    if not isinstance(name, str) or not name.strip():
+        raise fail("name", f"expected a non-empty string, got {name!r}")
+    title = data.get("title", name.replace("_", " "))
+    if not isinstance(title, str):
+        raise fail("title", f"expected a string, got {title!r}")
+    return name, title
 
 
 def load_config(path: str | Path) -> Config:
@@ -121,10 +144,7 @@ def config_from_mapping(data: dict[str, Any], *, source: str = "<config>", defau
                         lines: dict[str, int] | None = None) -> Config:
     """A Config from an already-parsed mapping (keyword arguments, inline YAML, ...)."""
     lines = lines or {}
-
-    def fail(key: str | None, message: str) -> ConfigError:
-        return ConfigError(source, _line_of(key or "", lines) or (1 if lines else None), key, message)
-
+    fail = failer(source, lines)
     for key in data:
         if key not in CONFIG_KEYS:
             close = difflib.get_close_matches(str(key), CONFIG_KEYS, n=1)
@@ -134,14 +154,7 @@ def config_from_mapping(data: dict[str, Any], *, source: str = "<config>", defau
         from .config_layers import layers_config
 
         return layers_config(data, source=source, default_name=default_name, lines=lines)
-    if "input_size" not in data:
-        raise fail("input_size", "required (an int, or a list of 1 or 2 ints)")
-    name = data.get("name", default_name)
-    if not isinstance(name, str) or not name.strip():
-        raise fail("name", f"expected a non-empty string, got {name!r}")
-    title = data.get("title", name.replace("_", " "))
-    if not isinstance(title, str):
-        raise fail("title", f"expected a string, got {title!r}")
+    name, title = name_and_title(data, default_name, fail)
     spec_args = {k: data[k] for k in SPEC_FIELDS if k in data}
     bias_value = spec_args.get("bias")
     if "bias" in spec_args and not isinstance(bias_value, bool):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import Config, ConfigError, _line_of
+from .config import Config, failer, name_and_title
 from .data import make_values
 from .options import parse_render
 from .spec import SPEC_FIELDS, ConvSpec, SpecError
@@ -29,21 +29,13 @@ LAYER_KEYS: tuple[str, ...] = tuple(k for k in SPEC_FIELDS if k != "input_size")
 def layers_config(data: dict[str, Any], *, source: str, default_name: str, lines: dict[str, int]) -> Config:
     """A Config for a ``layers:`` mapping: ``.layers`` holds every spec, ``.spec`` the first."""
 
-    def fail(key: str | None, message: str) -> ConfigError:
-        return ConfigError(source, _line_of(key or "", lines) or (1 if lines else None), key, message)
+    fail = failer(source, lines)
 
     for key in data:
         if key not in TOP_KEYS:
             raise fail(str(key), "goes inside each entry of layers: when layers: is given (the top level "
                                  "takes only name, title, render, input_size, in_channels and input)")
-    if "input_size" not in data:
-        raise fail("input_size", "required (an int, or a list of 1 or 2 ints)")
-    name = data.get("name", default_name)
-    if not isinstance(name, str) or not name.strip():
-        raise fail("name", f"expected a non-empty string, got {name!r}")
-    title = data.get("title", name.replace("_", " "))
-    if not isinstance(title, str):
-        raise fail("title", f"expected a string, got {title!r}")
+    name, title = name_and_title(data, default_name, fail)
     entries = data["layers"]
     if not isinstance(entries, list) or not entries:
         raise fail("layers", f"expected a non-empty list of layer mappings, got {entries!r}")
