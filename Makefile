@@ -39,5 +39,10 @@ browser:
 bench: $(VENV)/.core
 	$(PY) bench/bench.py
 
+## make lint: ruff over the package, tests and tools
+lint: $(VENV)/.core
+	$(PIP) install -q $(PIP_FLAGS) ruff
+	$(PY) -m ruff check convanim tests bench tools
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

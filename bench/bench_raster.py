@@ -7,8 +7,8 @@ import os
 import tempfile
 import time
 
-from convanim.encode import build_palette, write_gif
 from convanim.draw import RasterRenderer
+from convanim.encode import build_palette, write_gif
 from convanim.scene import Polygon, Scene, Segment, Text
 from convanim.style import CONV_ARITHMETIC as TH
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from .config import Config, config_from_mapping, load_config as _load_file, parse_config
+from .config import Config, config_from_mapping, parse_config
+from .config import load_config as _load_file
 from .engine import Trace, simulate
 from .errors import ConvanimError
 from .scene import Scene

@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 
 from ._version import __version__
-from .api import output_paths
 from .alt import config_alt_text
+from .api import output_paths
 from .config import Config, ConfigError, parse_config
 from .errors import ConvanimError
 from .spec import ConvSpec

@@ -27,7 +27,7 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, np.generic):
         return value.item()
-    if hasattr(value, "value") and isinstance(getattr(value, "value"), str):  # StrEnum
+    if hasattr(value, "value") and isinstance(value.value, str):  # StrEnum
         return value.value
     return value
 

@@ -110,7 +110,7 @@ def _edges(role: np.ndarray, solid_if: Callable[[np.ndarray], np.ndarray]) -> It
 def _merged(edges: Iterable[tuple[int, int, int, int, bool]]) -> list[tuple[int, int, int, int, bool]]:
     """Unit cell edges (r0, c0, r1, c1, flag) joined into the longest straight runs with the same flag."""
     runs: dict[tuple[bool, int, bool], list[int]] = {}
-    for r0, c0, r1, c1, flag in edges:
+    for r0, c0, r1, _c1, flag in edges:
         horizontal = r0 == r1
         runs.setdefault((horizontal, r0 if horizontal else c0, flag), []).append(c0 if horizontal else r0)
     out = []
@@ -287,7 +287,7 @@ class Layout:
 
     # -- flat: values in the cells --------------------------------------------------------------------
     def flat(self) -> Scene:
-        s, th = self.s, self.theme
+        s = self.s
         h, w = self.role.shape
         ho, wo = self.out_shape
         margin = round(0.5 * s)
@@ -392,7 +392,6 @@ class Layout:
                                             f"(use stacked or flat)")
         s, th = self.s, self.theme
         w = self.role.shape[1]
-        wo = self.out_shape[1]
         margin = round(0.5 * s)
         kernel_name = "kernel" if not self.spec.is_pool else self.spec.op.value.replace("_", " ")
         if self.spec.flip_kernel:

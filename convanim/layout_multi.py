@@ -24,10 +24,24 @@ import numpy as np
 
 from .arithmetic import describe
 from .engine import Role, Step, Trace
-from .layout import (DEFAULT_SCALE, Z_FILL, Z_GRID, Z_LINES, Z_MARK, Z_OUTPUT, Z_SHADE, Z_TEXT,
-                     _grid_lines, _merged, _Plane, _rc, caption_of, format_value)
+from .layout import (
+    DEFAULT_SCALE,
+    Z_FILL,
+    Z_GRID,
+    Z_LINES,
+    Z_MARK,
+    Z_OUTPUT,
+    Z_SHADE,
+    Z_TEXT,
+    _grid_lines,
+    _merged,
+    _Plane,
+    _rc,
+    caption_of,
+    format_value,
+)
 from .layout_stack import corners, group_hue, lift, shear, sheet
-from .options import Reveal, RenderOptions, Style
+from .options import RenderOptions, Reveal, Style
 from .scene import Point, Polygon, Primitive, Scene, Segment, Text
 from .spec import ConvSpec, Op, SpecError
 
@@ -295,7 +309,7 @@ class MultiLayout:
             static.append(Text(xy=(plane.origin[0] - 0.5 * s, plane.origin[1]), text=self.name(kind, c, group),
                                size=size, color=self.label_color(group), anchor="rm", font="sans",
                                z=Z_OUTPUT + 2 if kind == "out" else Z_TEXT))
-        for kind, (x, y) in dots.items():
+        for x, y in dots.values():
             static.append(Text(xy=(x + dx, y + dy), text="⋮", size=1.4 * size, color=th.caption, font="sans",
                                z=Z_TEXT))
         if opts.labels:

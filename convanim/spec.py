@@ -193,13 +193,15 @@ class ConvSpec:
                 if not (op < s or op < d):
                     raise SpecError("output_padding", f"must be smaller than either stride "
                                                       f"({self._show(self.stride)}) or dilation "
-                                                      f"({self._show(self.dilation)}), got {self._show(self.output_padding)}")
+                                                      f"({self._show(self.dilation)}), "
+                                                      f"got {self._show(self.output_padding)}")
         else:
             if max(self.output_padding) > 0:
                 raise SpecError("output_padding", "applies to transposed convolutions only "
                                                   "(set transposed: true)")
             if self.padding == "same" and max(self.stride) > 1:
-                raise SpecError("padding", f"'same' is not supported with stride > 1, got stride={self._show(self.stride)}")
+                raise SpecError("padding", f"'same' is not supported with stride > 1, "
+                                           f"got stride={self._show(self.stride)}")
 
     def _validate_sizes(self) -> None:
         if self.op is Op.CONV and not self.transposed and self.padding_mode is not PaddingMode.ZEROS:

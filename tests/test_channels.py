@@ -10,9 +10,9 @@ import pytest
 
 from convanim.api import as_config, scene_of, trace_of
 from convanim.config import ConfigError
+from convanim.draw import render_frame
 from convanim.layout import Z_FILL, format_value
 from convanim.layout_multi import MAX_PLANES, shown_channels
-from convanim.draw import render_frame
 from convanim.scene import Polygon, Text
 
 CONFIGS = Path(__file__).parents[1] / "configs"

@@ -9,9 +9,9 @@ import pytest
 
 from convanim.api import as_config, scene_of
 from convanim.config import ConfigError
+from convanim.draw import render_frame
 from convanim.layout import format_value
 from convanim.options import Compare, parse_render
-from convanim.draw import render_frame
 from convanim.scene import Text
 from convanim.spec import SpecError
 

@@ -13,9 +13,18 @@ import pytest
 from PIL import Image
 
 from convanim import encode
-from convanim.encode import (EncodeError, build_palette, quantize, write_apng, write_gif, write_mp4,
-                             write_png, write_png_frames, write_webp)
 from convanim.draw import render_vector
+from convanim.encode import (
+    EncodeError,
+    build_palette,
+    quantize,
+    write_apng,
+    write_gif,
+    write_mp4,
+    write_png,
+    write_png_frames,
+    write_webp,
+)
 from convanim.scene import Polygon, Scene, Segment, Text
 
 PALETTE = ["#ffffff", "#268bd2", "#2aa198", "#002b36", "#073642", "#000000"]

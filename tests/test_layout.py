@@ -49,7 +49,7 @@ def test_numbers_shown_match_the_trace(name):
     cfg, trace, scene = scene_of(name)
     centers = scene.regions["input_centers"]
     values = trace.grid.values[0]
-    for (r, c), role in np.ndenumerate(trace.grid.role):
+    for (r, c), _role in np.ndenumerate(trace.grid.role):
         shown = texts_near(scene.static, centers[r, c])
         assert shown == [format_value(values[r, c])], (r, c)
     out_centers = scene.regions["output_centers"]

@@ -9,8 +9,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from convanim.draw import RasterRenderer, render_frame, render_frames
-from convanim.draw import raster
+from convanim.draw import RasterRenderer, raster, render_frame, render_frames
 from convanim.scene import Polygon, Scene, Segment, Text
 
 WHITE, BLUE, SHADE, GRID = (255, 255, 255), (0x26, 0x8B, 0xD2), (0x07, 0x36, 0x42), (0x00, 0x2B, 0x36)

@@ -12,8 +12,8 @@ import pytest
 
 from convanim.api import as_config, scene_of
 from convanim.config import ConfigError, parse_config
-from convanim.receptive import field, input_cells, layer_fields
 from convanim.draw import render_frame
+from convanim.receptive import field, input_cells, layer_fields
 from convanim.spec import ConvSpec, Op
 
 CONFIGS = Path(__file__).parents[1] / "configs"
@@ -220,8 +220,9 @@ def test_info_prints_every_layers_field():
 
 
 def test_layout_and_arithmetic_modules_import_no_drawing_or_config_libraries():
-    modules = ["convanim.receptive", "convanim.layout_multi", "convanim.layout_multi_flat", "convanim.layout_multi_strip",
-               "convanim.layout_receptive", "convanim.layout_compare", "convanim.layout_stack"]
+    modules = ["convanim.receptive", "convanim.layout_multi", "convanim.layout_multi_flat",
+               "convanim.layout_multi_strip", "convanim.layout_receptive", "convanim.layout_compare",
+               "convanim.layout_stack"]
     code = ("import sys, importlib\n"
             f"for m in {modules!r}: importlib.import_module(m)\n"
             "print(sorted(m for m in ('matplotlib', 'PIL', 'click', 'yaml', 'torch', 'imageio') if m in sys.modules))")

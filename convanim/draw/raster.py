@@ -18,10 +18,10 @@ from __future__ import annotations
 import bisect
 import importlib.util
 import math
-from dataclasses import replace
 import os
 from collections.abc import Iterator
-from functools import lru_cache
+from dataclasses import replace
+from functools import cache, lru_cache
 
 import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
@@ -46,7 +46,7 @@ def _col(color: str, channels: int) -> np.ndarray:
     return np.array(rgb(color) + (1.0,) * (channels - 3), dtype=_F)
 
 
-@lru_cache(maxsize=None)
+@cache
 def font_path(font: str) -> str | None:
     """The TrueType file for ``"serif" | "sans" | "mono"`` among matplotlib's bundled fonts (no import)."""
     spec = importlib.util.find_spec("matplotlib")
