@@ -23,7 +23,6 @@ import json
 import math
 import os
 import signal
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -39,6 +38,7 @@ from .alt import config_alt_text
 from .api import output_paths
 from .config import Config, ConfigError, parse_config
 from .errors import ConvanimError
+from .files import write_text_atomic
 from .spec import ConvSpec
 
 MANIFEST = ".convanim-manifest.json"
@@ -223,24 +223,6 @@ def _guess_seconds(spec: ConvSpec, config: Config) -> float:
 
 
 # ---------------------------------------------------------------- the manifest
-
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file beside it: the file appears whole or not at all."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
-
 
 def load_manifest(out_dir: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
     """The manifest's entries by output name; empty if there is none or it is unreadable."""

@@ -11,7 +11,6 @@ Outputs carry no timestamps, so equal frames give equal bytes.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import itertools
 import math
@@ -30,6 +29,7 @@ import numpy as np
 from PIL import GifImagePlugin, Image, ImageColor
 
 from .errors import ConvanimError
+from .files import atomic_path, umask
 
 RGB = tuple[int, int, int]
 _BITS = 6  # LUT resolution per channel: 64 x 64 x 64 cells
@@ -37,32 +37,6 @@ _BITS = 6  # LUT resolution per channel: 64 x 64 x 64 cells
 
 class EncodeError(ConvanimError):
     """An animation could not be written (bad arguments, a missing optional dependency, no frames)."""
-
-
-# ---------------------------------------------------------------- atomic writes
-
-@lru_cache(maxsize=1)
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """A temporary path beside ``path`` (same suffix) that replaces ``path`` only if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def _frames(frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
@@ -284,7 +258,7 @@ def write_png_frames(directory: str | os.PathLike[str], frames: Iterable[np.ndar
     try:
         for i, frame in enumerate(_frames(frames)):
             Image.fromarray(frame).save(tmp / f"{prefix}{i:05d}.png", compress_level=6)
-        os.chmod(tmp, 0o777 & ~_umask())
+        os.chmod(tmp, 0o777 & ~umask())
         old = None
         if directory.exists():
             old = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.", suffix=".old"))

@@ -18,8 +18,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .arithmetic import describe
-from .batch import Task, write_text_atomic
+from .batch import Task
 from .errors import ConvanimError
+from .files import write_text_atomic
 
 WIDE = 2.2  # a figure this many times wider than tall spans the whole row
 MARK_HTML = '<meta name="generator" content="convanim gallery">'

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from ..encode import atomic_path
+from ..files import atomic_path
 from ..scene import Polygon, Primitive, Scene, Segment, Text
 from .raster import font_path
 
