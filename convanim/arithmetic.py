@@ -45,8 +45,9 @@ def explain(spec: ConvSpec) -> list[str]:
 def describe(spec: ConvSpec) -> str:
     """A short human line: "input 5×5 · kernel 3×3 · stride 2 · padding 1 → 3×3"."""
     parts = [f"input {_x(spec.input_size)}"]
-    if spec.in_channels > 1 or spec.out_channels > 1:
-        parts[0] += f"×{spec.in_channels}"
+    channels = spec.in_channels > 1 or spec.out_channels > 1
+    if channels:  # "input 5×5, 3 ch": a channel count never reads as a third spatial size
+        parts[0] += f", {spec.in_channels} ch"
     name = {Op.CONV: "kernel", Op.AVG_POOL: "avg pool", Op.MAX_POOL: "max pool"}[spec.op]
     parts.append(f"{'transposed ' if spec.transposed else ''}{name} {_x(spec.kernel_size)}")
     if max(spec.stride) > 1 or spec.is_pool:
@@ -66,8 +67,8 @@ def describe(spec: ConvSpec) -> str:
     if spec.flip_kernel:
         parts.append("flipped kernel")
     out = _x(spec.output_size)
-    if spec.in_channels > 1 or spec.out_channels > 1:
-        out += f"×{spec.out_channels}"
+    if channels:
+        out += f", {spec.out_channels} ch"
     return " · ".join(parts) + f" → {out}"
 
 

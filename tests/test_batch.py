@@ -327,16 +327,16 @@ def test_ctrl_c_mid_batch_with_workers(tmp_path: Path, target: str) -> None:
         proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
-    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr, stderr
     entries = manifest(out)  # valid JSON
-    assert 1 <= len(entries) < 6
-    assert leftovers(out) == [] and leftovers(tmp_path) == []
+    assert 1 <= len(entries) < 6, (entries, stderr)
+    assert leftovers(out) == [] and leftovers(tmp_path) == [], (leftovers(out), leftovers(tmp_path), stderr)
     for entry in entries.values():
         with Image.open(out / entry["files"][0]) as im:
             assert im.n_frames > 400  # whole
     again = cli("render", str(cfg), "-o", str(out), "-j", "2")
     assert again.returncode == 0
-    assert again.stdout.strip() == f"{len(entries)} up to date, {6 - len(entries)} rendered"
+    assert again.stdout.strip() == f"{len(entries)} up to date, {6 - len(entries)} rendered", (entries, stderr)
 
 
 # ---------------------------------------------------------------- imports and output
