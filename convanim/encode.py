@@ -16,6 +16,7 @@ import itertools
 import math
 import os
 import re
+import secrets
 import shutil
 import struct
 import tempfile
@@ -29,7 +30,7 @@ import numpy as np
 from PIL import GifImagePlugin, Image, ImageColor
 
 from .errors import ConvanimError
-from .files import atomic_path, umask
+from .files import atomic_path, signals_deferred, umask
 
 RGB = tuple[int, int, int]
 _BITS = 6  # LUT resolution per channel: 64 x 64 x 64 cells
@@ -254,18 +255,22 @@ def write_png_frames(directory: str | os.PathLike[str], frames: Iterable[np.ndar
         raise EncodeError(f"{directory} exists and is not a folder of {prefix}NNNNN.png frames; "
                           "not replacing it")
     directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.", suffix=".tmp"))
+    tmp = directory.parent / f".{directory.name}.{secrets.token_hex(4)}.tmp"  # named before it exists
+    while tmp.exists():
+        tmp = directory.parent / f".{directory.name}.{secrets.token_hex(4)}.tmp"
     try:
+        tmp.mkdir()
         for i, frame in enumerate(_frames(frames)):
             Image.fromarray(frame).save(tmp / f"{prefix}{i:05d}.png", compress_level=6)
         os.chmod(tmp, 0o777 & ~umask())
-        old = None
-        if directory.exists():
-            old = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.", suffix=".old"))
-            os.replace(directory, old / "frames")
-        os.replace(tmp, directory)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        with signals_deferred():  # the swap is two renames: never stop between them
+            old = None
+            if directory.exists():
+                old = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.", suffix=".old"))
+                os.replace(directory, old / "frames")
+            os.replace(tmp, directory)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
