@@ -417,9 +417,17 @@ def _run_pool(todo: tuple[Task, ...], workers: int, args: tuple[Any, ...],
     except BaseException as exc:
         for fut in unfinished:
             fut.cancel()
-        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        for proc in procs:
             with contextlib.suppress(Exception):
                 proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)  # idle workers get their stop signal now
+        deadline = time.monotonic() + 10  # a worker that does not unwind in time is killed: never hang
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.join(max(0.0, deadline - time.monotonic()))
+                if proc.is_alive():
+                    proc.kill()
         pool.shutdown(wait=True, cancel_futures=True)
         if isinstance(exc, KeyboardInterrupt):  # record what finished whole before the stop reached it
             finish_all([f for f in unfinished if f.done() and not f.cancelled() and f.exception() is None])
