@@ -143,6 +143,25 @@ def _grid_lines(plane: _Plane, role: np.ndarray, theme: Theme, s: float, z: int,
     return out
 
 
+def output_cell(cell: tuple[Point, ...], reveal: int, theme: Theme, z: int) -> list[Polygon]:
+    """An output cell: filled from frame ``reveal`` on, over the pending colour until then."""
+    fills = [Polygon(points=cell, fill=theme.output, z=z, reveal=reveal)]
+    if reveal:
+        fills.append(Polygon(points=cell, fill=theme.pending, z=z - 1))
+    return fills
+
+
+def kernel_cell(row: _Plane, c: int, weight: float | None, theme: Theme, grid_w: float, size: float,
+                z: int) -> list[Primitive]:
+    """One cell of a strip's kernel row under tap column ``c``: shaded, outlined, with its weight."""
+    cell = row.cell(0, c)
+    prims: list[Primitive] = [Polygon(points=cell, fill=theme.shade, alpha=theme.shade_alpha, z=z)]
+    prims += [Segment(start=a, end=b, color=theme.grid, width=grid_w, z=z) for a, b in zip(cell, cell[1:] + cell[:1])]
+    if weight is not None:
+        prims.append(Text(xy=row.at(0.5, c + 0.5), text=format_value(weight), size=size, color=theme.text, z=z))
+    return prims
+
+
 def _as_2d(trace: Trace) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
     """The drawn grid's role and channel-0 values as 2-D arrays, and the output's 2-D shape."""
     role = trace.grid.role
@@ -238,10 +257,7 @@ class Layout:
         static += _grid_lines(inp, self.role, th, s, Z_GRID, lambda role: role == Role.INPUT)
         for r in range(ho):
             for c in range(wo):
-                static.append(Polygon(points=outp.cell(r, c), fill=th.output, z=Z_OUTPUT,
-                                      reveal=self.reveal_of((r, c))))
-                if self.options.reveal is Reveal.PROGRESSIVE:
-                    static.append(Polygon(points=outp.cell(r, c), fill=th.pending, z=Z_OUTPUT - 1))
+                static += output_cell(outp.cell(r, c), self.reveal_of((r, c)), th, Z_OUTPUT)
         static += _grid_lines(outp, np.zeros((ho, wo), np.int8), th, s, Z_OUTPUT + 1, lambda role: role == 0)
         static += self._labels(width / 2, margin * 0.8)
         grid_w = max(1.0, th.grid_width * s)
@@ -332,9 +348,7 @@ class Layout:
             for c in range(wo):
                 cell = out_cell(r, c)
                 rev = self.reveal_of((r, c))
-                static.append(Polygon(points=cell, fill=th.output, z=Z_FILL, reveal=rev))
-                if rev:
-                    static.append(Polygon(points=cell, fill=th.pending, z=Z_FILL - 1))
+                static += output_cell(cell, rev, th, Z_FILL)
                 if numbers:
                     center = ((cell[0][0] + cell[2][0]) / 2, (cell[0][1] + cell[2][1]) / 2)
                     static.append(Text(xy=center, text=format_value(self.output_value(r, c)), size=size,
@@ -363,14 +377,8 @@ class Layout:
                                       color=th.subscript, anchor="rd", z=Z_MARK))
             if kernel_row is not None:
                 for n, (_r, c) in enumerate(taps):
-                    cell = kernel_row.cell(0, c)
-                    prims.append(Polygon(points=cell, fill=th.shade, alpha=th.shade_alpha, z=Z_MARK))
-                    for a, b in zip(cell, cell[1:] + cell[:1]):
-                        prims.append(Segment(start=a, end=b, color=th.grid, width=grid_w, z=Z_MARK))
-                    if weights:
-                        prims.append(Text(xy=kernel_row.at(0.5, c + 0.5),
-                                          text=format_value(step.weights[0][n]),  # type: ignore[index]
-                                          size=size, color=th.text, z=Z_MARK))
+                    weight = step.weights[0][n] if weights else None  # type: ignore[index]
+                    prims += kernel_cell(kernel_row, c, weight, th, grid_w, size, Z_MARK)
             pr, pc = _rc(step.position, nd)
             prims.append(self.shade(out_cell(pr, pc), Z_SHADE))
             if captions:

@@ -39,6 +39,7 @@ from .layout import (
     _rc,
     caption_of,
     format_value,
+    output_cell,
 )
 from .layout_stack import corners, group_hue, lift, shear, sheet
 from .options import RenderOptions, Reveal, Style
@@ -300,10 +301,7 @@ class MultiLayout:
                     static += sheet(corners(plane, ho, wo, 0.15), self.hue(group), th, Z_OUTPUT - 3, sheet_w)
                 for r in range(ho):
                     for q in range(wo):
-                        rev = self.reveal_of(c, r, q)
-                        static.append(Polygon(points=plane.cell(r, q), fill=th.output, z=Z_OUTPUT, reveal=rev))
-                        if rev:
-                            static.append(Polygon(points=plane.cell(r, q), fill=th.pending, z=Z_OUTPUT - 1))
+                        static += output_cell(plane.cell(r, q), self.reveal_of(c, r, q), th, Z_OUTPUT)
                 static += _grid_lines(plane, np.zeros((ho, wo), np.int8), th, s, Z_OUTPUT + 1,
                                       lambda role: role == 0)
             static.append(Text(xy=(plane.origin[0] - 0.5 * s, plane.origin[1]), text=self.name(kind, c, group),

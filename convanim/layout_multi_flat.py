@@ -5,7 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 from .engine import Role
-from .layout import Z_FILL, Z_MARK, Z_SHADE, Z_TEXT, Z_TOPGRID, _grid_lines, _Plane, _rc, format_value
+from .layout import (
+    Z_FILL,
+    Z_MARK,
+    Z_SHADE,
+    Z_TEXT,
+    Z_TOPGRID,
+    _grid_lines,
+    _Plane,
+    _rc,
+    format_value,
+    output_cell,
+)
 from .layout_multi import Z_SHEET, MultiLayout, partial_text, sum_line
 from .layout_stack import corners, sheet
 from .scene import Point, Polygon, Primitive, Scene, Text
@@ -99,9 +110,7 @@ def flat(lay: MultiLayout) -> Scene:
         for r in range(ho):
             for q in range(wo):
                 rev = lay.reveal_of(c, r, q)
-                static.append(Polygon(points=plane.cell(r, q), fill=th.output, z=Z_FILL, reveal=rev))
-                if rev:
-                    static.append(Polygon(points=plane.cell(r, q), fill=th.pending, z=Z_FILL - 1))
+                static += output_cell(plane.cell(r, q), rev, th, Z_FILL)
                 static.append(Text(xy=plane.at(r + 0.5, q + 0.5), text=format_value(lay.value(c, r, q)),
                                    size=size, color=th.text, z=Z_TEXT, reveal=rev))
         static += _grid_lines(plane, np.zeros((ho, wo), np.int8), th, s, Z_TOPGRID, lambda role: role == 0)

@@ -5,7 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 from .engine import Role
-from .layout import Z_FILL, Z_MARK, Z_SHADE, Z_TEXT, Z_TOPGRID, _grid_lines, _Plane, format_value
+from .layout import (
+    Z_FILL,
+    Z_MARK,
+    Z_SHADE,
+    Z_TEXT,
+    Z_TOPGRID,
+    _grid_lines,
+    _Plane,
+    format_value,
+    kernel_cell,
+    output_cell,
+)
 from .layout_multi import Z_SHEET, MultiLayout, partial_text, sum_line
 from .layout_stack import corners, sheet
 from .scene import Point, Polygon, Primitive, Scene, Segment, Text
@@ -89,9 +100,7 @@ def strip(lay: MultiLayout) -> Scene:
             for q in range(wo):
                 cell = out_cell(y0, q)
                 rev = lay.reveal_of(c, 0, q)
-                static.append(Polygon(points=cell, fill=th.output, z=Z_FILL, reveal=rev))
-                if rev:
-                    static.append(Polygon(points=cell, fill=th.pending, z=Z_FILL - 1))
+                static += output_cell(cell, rev, th, Z_FILL)
                 if lay.numbers:
                     static.append(Text(xy=((cell[0][0] + cell[1][0]) / 2, y0 + s / 2),
                                        text=format_value(lay.value(c, 0, q)), size=size, color=th.text,
@@ -119,13 +128,8 @@ def strip(lay: MultiLayout) -> Scene:
             prims += lay.footprint(plane, step, Z_SHADE, Z_MARK, lay.in_group(ci))
             krow = planes[("kernel", ci)]
             for n, (_r, q) in enumerate(taps):
-                cell = krow.cell(0, q)
-                prims.append(Polygon(points=cell, fill=th.shade, alpha=th.shade_alpha, z=Z_MARK))
-                for a, b in zip(cell, cell[1:] + cell[:1]):
-                    prims.append(Segment(start=a, end=b, color=th.grid, width=grid_w, z=Z_MARK))
-                if weights:
-                    prims.append(Text(xy=krow.at(0.5, q + 0.5), text=format_value(step.weights[j][n]),
-                                      size=size, color=th.text, z=Z_MARK))
+                weight = step.weights[j][n] if weights else None
+                prims += kernel_cell(krow, q, weight, th, grid_w, size, Z_MARK)
             if lay.numbers:
                 prims.append(Text(xy=(sum_x, krow.origin[1] + s / 2), text=partial_text(lay.trace, step, j),
                                   size=size, color=th.caption, anchor="lm", font="serif", z=Z_MARK))
