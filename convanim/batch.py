@@ -373,16 +373,17 @@ def default_jobs() -> int:
 
 
 @contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Ignore Ctrl-C while worker processes are started, so that they inherit the ignoring."""
+def _sigint_flagged(flag: threading.Event) -> Iterator[None]:
+    """Ctrl-C sets ``flag`` instead of raising: a KeyboardInterrupt inside ``concurrent.futures.wait``
+    could leave a future's lock held and deadlock the pool's shutdown. Main thread only."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    old = signal.signal(signal.SIGINT, lambda _signum, _frame: flag.set())
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, old)
+        signal.signal(signal.SIGINT, old if old is not None else signal.default_int_handler)
 
 
 def _run_pool(todo: tuple[Task, ...], workers: int, args: tuple[Any, ...],
@@ -392,12 +393,18 @@ def _run_pool(todo: tuple[Task, ...], workers: int, args: tuple[Any, ...],
     On Ctrl-C the workers are stopped (SIGTERM: their renders unwind and remove their temporary files),
     configs that finished meanwhile are still finished, and the KeyboardInterrupt is raised again.
     """
+    interrupted = threading.Event()
+    with _sigint_flagged(interrupted):
+        _pool_loop(todo, workers, args, finish, interrupted)
+
+
+def _pool_loop(todo: tuple[Task, ...], workers: int, args: tuple[Any, ...],
+               finish: Callable[[Task, _Outcome], None], interrupted: threading.Event) -> None:
+    """The pool itself: Ctrl-C is seen as ``interrupted`` between waits, never inside one."""
     from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only when there is work
 
-    with _sigint_ignored():
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
-        futures: dict[Future[_Outcome], Task] = {
-            pool.submit(_render_one, str(t.path), *args): t for t in todo}
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+    futures: dict[Future[_Outcome], Task] = {pool.submit(_render_one, str(t.path), *args): t for t in todo}
     order = {t.name: i for i, t in enumerate(todo)}
     unfinished = set(futures)
 
@@ -412,8 +419,10 @@ def _run_pool(todo: tuple[Task, ...], workers: int, args: tuple[Any, ...],
 
     try:
         while unfinished:
-            done, _ = wait(unfinished, return_when=FIRST_COMPLETED)
+            done, _ = wait(unfinished, timeout=0.1, return_when=FIRST_COMPLETED)
             finish_all(done)
+            if interrupted.is_set():
+                raise KeyboardInterrupt
     except BaseException as exc:
         for fut in unfinished:
             fut.cancel()

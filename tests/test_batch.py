@@ -404,3 +404,21 @@ def test_progress_bar_on_a_terminal(cfgs: Path, tmp_path: Path) -> None:
     shown = b"".join(chunks).decode()
     assert "rendering" in shown and "5/5" in shown
     assert shown.rstrip().endswith("0 up to date, 5 rendered")
+
+
+def test_repeated_ctrl_c_to_the_parent_still_exits_cleanly(tmp_path: Path) -> None:
+    """Impatient users press Ctrl-C several times: the batch must neither hang nor strand a file."""
+    cfg, out = tmp_path / "cfg", tmp_path / "out"
+    _slow_configs(cfg)
+    proc = subprocess.Popen([sys.executable, "-m", "convanim", "render", str(cfg), "-o", str(out), "-j", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not (out / MANIFEST).exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    for _ in range(4):
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert leftovers(out) == [] and leftovers(tmp_path) == [], stderr
+    manifest(out)  # still valid JSON
