@@ -38,7 +38,7 @@ from .alt import config_alt_text
 from .api import output_paths
 from .config import Config, ConfigError, parse_config
 from .errors import ConvanimError
-from .files import write_text_atomic
+from .files import signals_deferred, write_text_atomic
 from .spec import ConvSpec
 
 MANIFEST = ".convanim-manifest.json"
@@ -481,7 +481,8 @@ def run(plan: Plan, *, jobs: int | None = None,
                 finish(task, _render_one(str(task.path), *args))
     finally:
         if changed:
-            save_manifest(out, manifest)
+            with signals_deferred():  # a second Ctrl-C waits for the manifest to be written
+                save_manifest(out, manifest)
     order = [t for t in plan.tasks if t.name in outcomes]
     rendered = tuple(t for t in order if outcomes[t.name].error is None)
     return Result(plan=plan, rendered=rendered,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -125,6 +126,7 @@ def _run_batch(plan: Any, jobs: int | None, quiet: bool) -> Any:
         else:
             result = run(plan, jobs=jobs)
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopping already: more Ctrl-C changes nothing
         click.echo("interrupted: the configs that finished are recorded; run again to render the rest",
                    err=True)
         sys.exit(130)

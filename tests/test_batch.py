@@ -304,6 +304,16 @@ def test_interrupt_mid_render_leaves_no_partial_file_nor_stale_entry(cfgs: Path,
     assert [t.name for t in plan([cfgs], out).todo] in (["c0"], ["c1"])
 
 
+def finish(proc: subprocess.Popen) -> tuple[str, str]:
+    """The interrupted batch's output; if it hangs, kill its whole process group so nothing outlives the test."""
+    try:
+        return proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+
+
 def _slow_configs(folder: Path, n: int = 6) -> None:
     for i in range(n):  # ~1 s each
         write(folder, f"slow{i}.yaml", f"input_size: [{60 + i}]\nkernel_size: 4\nstride: 7\npadding: 5\n"
@@ -325,7 +335,7 @@ def test_ctrl_c_mid_batch_with_workers(tmp_path: Path, target: str) -> None:
         os.killpg(proc.pid, signal.SIGINT)
     else:
         proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    stdout, stderr = finish(proc)
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr, stderr
     entries = manifest(out)  # valid JSON
@@ -418,7 +428,7 @@ def test_repeated_ctrl_c_to_the_parent_still_exits_cleanly(tmp_path: Path) -> No
     for _ in range(4):
         proc.send_signal(signal.SIGINT)
         time.sleep(0.05)
-    stdout, stderr = proc.communicate(timeout=60)
+    stdout, stderr = finish(proc)
     assert proc.returncode == 130, stderr
     assert leftovers(out) == [] and leftovers(tmp_path) == [], stderr
     manifest(out)  # still valid JSON
