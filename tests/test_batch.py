@@ -304,6 +304,19 @@ def test_interrupt_mid_render_leaves_no_partial_file_nor_stale_entry(cfgs: Path,
     assert [t.name for t in plan([cfgs], out).todo] in (["c0"], ["c1"])
 
 
+def started_batch(tmp_path: Path) -> tuple[Path, Path, subprocess.Popen]:
+    """Six slow configs rendering with two workers, returned once the first has finished."""
+    cfg, out = tmp_path / "cfg", tmp_path / "out"
+    _slow_configs(cfg)
+    proc = subprocess.Popen([sys.executable, "-m", "convanim", "render", str(cfg), "-o", str(out), "-j", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not (out / MANIFEST).exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # polling for the first finished config, not waiting for a fixed time
+    assert proc.poll() is None, "the batch finished before it could be interrupted"
+    return cfg, out, proc
+
+
 def finish(proc: subprocess.Popen) -> tuple[str, str]:
     """The interrupted batch's output; if it hangs, kill its whole process group so nothing outlives the test."""
     try:
@@ -323,14 +336,7 @@ def _slow_configs(folder: Path, n: int = 6) -> None:
 @pytest.mark.parametrize("target", ["group", "parent"])
 def test_ctrl_c_mid_batch_with_workers(tmp_path: Path, target: str) -> None:
     """SIGINT to the whole process group (a terminal's Ctrl-C) or to the parent only."""
-    cfg, out = tmp_path / "cfg", tmp_path / "out"
-    _slow_configs(cfg)
-    proc = subprocess.Popen([sys.executable, "-m", "convanim", "render", str(cfg), "-o", str(out), "-j", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while not (out / MANIFEST).exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)  # polling for the first finished config, not waiting for a fixed time
-    assert proc.poll() is None, "the batch finished before it could be interrupted"
+    cfg, out, proc = started_batch(tmp_path)
     if target == "group":
         os.killpg(proc.pid, signal.SIGINT)
     else:
@@ -418,13 +424,7 @@ def test_progress_bar_on_a_terminal(cfgs: Path, tmp_path: Path) -> None:
 
 def test_repeated_ctrl_c_to_the_parent_still_exits_cleanly(tmp_path: Path) -> None:
     """Impatient users press Ctrl-C several times: the batch must neither hang nor strand a file."""
-    cfg, out = tmp_path / "cfg", tmp_path / "out"
-    _slow_configs(cfg)
-    proc = subprocess.Popen([sys.executable, "-m", "convanim", "render", str(cfg), "-o", str(out), "-j", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while not (out / MANIFEST).exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    cfg, out, proc = started_batch(tmp_path)
     for _ in range(4):
         proc.send_signal(signal.SIGINT)
         time.sleep(0.05)
