@@ -78,7 +78,7 @@ def sizes(out: Path) -> None:
 
 
 def steady_state() -> None:
-    from convanim.api import as_config, scene_of
+    from convanim.app.pipeline import as_config, scene_of
     from convanim.draw import RasterRenderer
 
     cases = {
@@ -102,14 +102,14 @@ def steady_state() -> None:
 def encode_floor() -> None:
     """Total pipeline time over the time of encoding the same, already drawn frames."""
     from convanim import encode
-    from convanim.api import gif_palette
     from convanim.config import load_config
     from convanim.draw import render_frames
+    from convanim.encode.gif import gif_palette
 
     total = encode_only = 0.0
     with tempfile.TemporaryDirectory() as out:
         for path in GALLERY:
-            from convanim.api import scene_of
+            from convanim.app.pipeline import scene_of
 
             start = time.perf_counter()
             cfg = load_config(path)
@@ -139,7 +139,7 @@ def cold_single() -> None:
 def memory() -> None:
     code = """
 import resource, tempfile
-from convanim.api import as_config, render
+from convanim.app.pipeline import as_config, render
 cfg = as_config(input_size=%d, kernel_size=3, name="big", render={"hold_last": %d, "max_frames": 1000})
 with tempfile.TemporaryDirectory() as out:
     render(cfg, out)

@@ -5,7 +5,9 @@
     >>> spec.output_size
     (3, 3)
 
-Heavy modules load on first use, so ``import convanim`` stays fast.
+Heavy modules load on first use, so ``import convanim`` stays fast. The package is one folder per stage,
+each importing only itself and the stages below: ``core`` (0), ``config`` (1), ``engine`` (2), ``figures``
+(3), ``draw`` (4), ``encode`` (5), ``app`` (6); this module only re-exports.
 """
 
 from __future__ import annotations
@@ -16,20 +18,20 @@ from typing import Any
 from ._version import __version__
 
 _EXPORTS = {
-    "ConvSpec": "spec",
-    "SpecError": "spec",
-    "ConvanimError": "errors",
-    "Config": "config",
-    "ConfigError": "config",
-    "load_config": "api",
-    "simulate": "engine",
-    "Trace": "engine",
-    "Step": "engine",
-    "render": "api",
-    "show": "api",
-    "RenderOptions": "options",
-    "from_torch": "torch_bridge",  # torch is imported only when this is first used
-    "to_yaml": "config_yaml",
+    "ConvSpec": "core.spec",
+    "SpecError": "core.errors",
+    "ConvanimError": "core.errors",
+    "ConfigError": "core.errors",
+    "RenderOptions": "core.options",
+    "Config": "config.model",
+    "load_config": "app.pipeline",
+    "to_yaml": "config.dump",
+    "from_torch": "config.torch_bridge",  # torch is imported only when this is first used
+    "simulate": "engine.simulate",
+    "Trace": "engine.simulate",
+    "Step": "engine.simulate",
+    "render": "app.pipeline",
+    "show": "app.notebook",
 }
 
 __all__ = ["__version__", *_EXPORTS]

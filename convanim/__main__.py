@@ -1,5 +1,5 @@
 """``python -m convanim``: the command-line interface."""
 
-from .cli import main
+from .app.cli import main
 
 main()

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from convanim import batch
-from convanim.batch import MANIFEST, collect, content_hash, plan, read_config, run
+from convanim.app import batch
+from convanim.app.batch import MANIFEST, collect, content_hash, plan, read_config, run
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = "input_size: 3\nkernel_size: 2\n"  # 4 frames: quick to render
@@ -142,7 +142,7 @@ def test_the_hash_covers_data_options_formats_step_and_version(tmp_path: Path, m
 
 def test_the_hash_covers_resolved_data_not_only_the_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same text can give other arrays (e.g. a new default seed): the hash must see the arrays."""
-    import convanim.data as data_module
+    import convanim.config.data as data_module
 
     data, config = read_config(write(tmp_path, "d.yaml", TINY))
     before = content_hash(data, config, ("gif",))
@@ -204,7 +204,7 @@ def test_bad_configs_do_not_stop_the_good_ones(cfgs: Path, tmp_path: Path) -> No
 
 def test_a_bug_in_one_render_is_one_line_and_the_others_go_on(cfgs: Path, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    import convanim.api as api
+    import convanim.app.pipeline as api
 
     original = api.render
 
@@ -359,8 +359,8 @@ def test_ctrl_c_mid_batch_with_workers(tmp_path: Path, target: str) -> None:
 
 CHECK_WORKER = """
 import sys
-from convanim import batch
-from convanim.cli import main
+from convanim.app import batch
+from convanim.app.cli import main
 
 render_one = batch._render_one
 
@@ -371,7 +371,7 @@ def checked(*args):
         return batch._Outcome(error="worker imported " + ", ".join(heavy))
     return outcome
 
-checked.__module__, checked.__qualname__ = "convanim.batch", "_render_one"
+checked.__module__, checked.__qualname__ = "convanim.app.batch", "_render_one"
 batch._render_one = checked
 main(sys.argv[1:])
 """
@@ -392,7 +392,7 @@ def test_workers_import_neither_torch_nor_matplotlib_for_raster_formats(cfgs: Pa
 def test_a_run_with_nothing_to_do_loads_no_renderer(cfgs: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     run(plan([cfgs], out), jobs=1)
-    code = ("import sys; from convanim.cli import main\n"
+    code = ("import sys; from convanim.app.cli import main\n"
             f"main(['render', {str(cfgs)!r}, '-o', {str(out)!r}, '-q'], standalone_mode=False)\n"
             "print(sorted(m for m in ('PIL', 'matplotlib', 'torch', 'concurrent.futures.process') "
             "if m in sys.modules))")

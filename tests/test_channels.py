@@ -8,12 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convanim.api import as_config, scene_of, trace_of
-from convanim.config import ConfigError
+from convanim.app.pipeline import as_config, scene_of
+from convanim.core.errors import ConfigError
+from convanim.core.scene import Polygon, Text
 from convanim.draw import render_frame
-from convanim.layout import Z_FILL, format_value
-from convanim.layout_multi import MAX_PLANES, shown_channels
-from convanim.scene import Polygon, Text
+from convanim.figures.geometry import Z
+from convanim.figures.multichannel import MAX_PLANES, shown_channels
+from convanim.figures.single import trace_of
+from convanim.figures.values import format_value
 
 CONFIGS = Path(__file__).parents[1] / "configs"
 BLUE, SHADED_BLUE = (0x26, 0x8B, 0xD2), (0x1A, 0x69, 0x98)
@@ -142,7 +144,7 @@ def test_the_planes_read_are_shaded_and_only_those(name, reads):
 
 
 def sheet_fills(scene):
-    return {p.fill for p in scene.static if isinstance(p, Polygon) and p.z == Z_FILL - 2}
+    return {p.fill for p in scene.static if isinstance(p, Polygon) and p.z == Z.FILL - 2}
 
 
 def test_standard_grouped_and_depthwise_are_tinted_differently():
@@ -219,8 +221,8 @@ def test_strip_style_on_a_2d_multichannel_input_is_an_error_naming_the_key(tmp_p
 def test_gif_keeps_the_group_hues(tmp_path):
     from PIL import Image
 
-    from convanim.api import render
-    from convanim.layout_stack import GROUP_HUES
+    from convanim.app.pipeline import render
+    from convanim.figures.geometry import GROUP_HUES
 
     (path,) = render(CONFIGS / "grouped_conv.yaml", tmp_path, ["gif"])
     with Image.open(path) as im:

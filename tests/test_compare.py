@@ -7,13 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convanim.api import as_config, scene_of
-from convanim.config import ConfigError
+from convanim.app.pipeline import as_config, scene_of
+from convanim.core.errors import ConfigError, SpecError
+from convanim.core.options import Compare, parse_render
+from convanim.core.scene import Text
 from convanim.draw import render_frame
-from convanim.layout import format_value
-from convanim.options import Compare, parse_render
-from convanim.scene import Text
-from convanim.spec import SpecError
+from convanim.figures.values import format_value
 
 CONFIGS = Path(__file__).parents[1] / "configs"
 TEXTBOOK = ["y[0] = 0·3 + 0·2 + 1·1 = 1", "y[1] = 0·3 + 1·2 + 2·1 = 4", "y[2] = 1·3 + 2·2 + 3·1 = 10",

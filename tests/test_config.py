@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from convanim import load_config
-from convanim.config import ConfigError, parse_config
+from convanim.config import parse_config
+from convanim.core.errors import ConfigError
 
 
 def write(tmp_path, text, name="x.yaml"):

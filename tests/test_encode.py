@@ -13,19 +13,15 @@ import pytest
 from PIL import Image
 
 from convanim import encode
+from convanim.core.scene import Polygon, Scene, Segment, Text
 from convanim.draw import render_vector
-from convanim.encode import (
-    EncodeError,
-    build_palette,
-    quantize,
-    write_apng,
-    write_gif,
-    write_mp4,
-    write_png,
-    write_png_frames,
-    write_webp,
-)
-from convanim.scene import Polygon, Scene, Segment, Text
+from convanim.encode import EncodeError
+from convanim.encode.apng import write_apng
+from convanim.encode.gif import write_gif
+from convanim.encode.mp4 import write_mp4
+from convanim.encode.palette import build_palette, quantize
+from convanim.encode.png import write_png, write_png_frames
+from convanim.encode.webp import write_webp
 
 PALETTE = ["#ffffff", "#268bd2", "#2aa198", "#002b36", "#073642", "#000000"]
 COLORS = np.array([(255, 255, 255), (0x26, 0x8B, 0xD2), (0x2A, 0xA1, 0x98), (0, 0x2B, 0x36)], np.uint8)
@@ -245,8 +241,14 @@ def test_mp4_roundtrip_when_available(tmp_path):
     assert path.read_bytes() == write_mp4(tmp_path / "b.mp4", frames(8, w=47, h=31), fps=10).read_bytes()
 
 
-def test_writers_table_lists_every_format():
-    assert set(encode.WRITERS) == {"gif", "apng", "webp", "mp4", "frames"}
+def test_the_format_registry_lists_every_format_and_loads_its_writer():
+    assert encode.names() == ("gif", "png", "apng", "webp", "mp4", "svg", "pdf")
+    for fmt in encode.formats():
+        assert callable(fmt.save), fmt.name
+    assert encode.by_suffix(".PNG").name == "png" and encode.by_suffix(".gif").name == "gif"
+    assert encode.by_suffix(".bmp") is None
+    with pytest.raises(ValueError, match="already registered"):
+        encode.register(encode.get("gif"))
 
 
 @pytest.mark.parametrize(("writer", "name"), [(write_apng, "a.png"), (write_webp, "a.webp")])

@@ -23,8 +23,8 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
+from convanim.core.spec import ConvSpec
 from convanim.engine import Role, simulate
-from convanim.spec import ConvSpec
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
 

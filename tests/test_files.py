@@ -10,11 +10,11 @@ import time
 
 import pytest
 
-from convanim.files import signals_deferred, write_text_atomic
+from convanim.core.files import signals_deferred, write_text_atomic
 
 LOOP = """
 import sys
-from convanim.files import write_text_atomic
+from convanim.core.files import write_text_atomic
 print('ready', flush=True)
 i = 0
 while True:

@@ -17,8 +17,8 @@ from urllib.parse import unquote
 import pytest
 from PIL import Image
 
-from convanim.alt import alt_text
-from convanim.spec import ConvSpec
+from convanim.core.spec import ConvSpec
+from convanim.figures.alt import alt_text
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").strip().lower() == "true"
@@ -114,8 +114,8 @@ def gallery(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_page_shows_every_figure_with_title_parameters_pytorch_line_and_config_link(gallery: Path) -> None:
-    from convanim.arithmetic import describe
-    from convanim.batch import read_config
+    from convanim.app.batch import read_config
+    from convanim.core.arithmetic import describe
 
     text = (gallery / "index.html").read_text()
     page = Page(text)
@@ -269,7 +269,7 @@ def test_gallery_never_replaces_a_page_it_did_not_write(tmp_path: Path) -> None:
 
 
 def test_alt_text_of_stacks_and_comparisons() -> None:
-    from convanim.alt import config_alt_text
+    from convanim.app.pipeline import alt_text as config_alt_text
     from convanim.config import load_config
 
     configs = ROOT / "configs"

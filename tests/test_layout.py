@@ -8,12 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convanim.api import as_config, trace_of
+from convanim.app.pipeline import as_config
 from convanim.config import load_config
+from convanim.core.errors import SpecError
+from convanim.core.scene import Text, text_dump
 from convanim.engine import Role
-from convanim.layout import caption_of, format_value, layout
-from convanim.scene import Text, text_dump
-from convanim.spec import SpecError
+from convanim.figures.single import layer_scene as layout
+from convanim.figures.single import trace_of
+from convanim.figures.values import caption_of, format_value
 
 CONFIGS = Path(__file__).parents[1] / "configs"
 GOLDEN = Path(__file__).parent / "golden"
@@ -109,10 +111,17 @@ def test_format_value():
         ["17", "−3", "0.25", "0.33", "0", "−∞"]
 
 
-def test_max_frames_refused_with_how_to_raise_it():
+def test_max_frames_refused_with_how_to_raise_it_before_simulating(monkeypatch):
+    import convanim.figures.single as single
+    from convanim import figures
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("simulated before the frame limit was checked")
+
+    monkeypatch.setattr(single, "simulate", no_simulation)
     cfg = as_config(input_size=40, kernel_size=3)
     with pytest.raises(SpecError) as info:
-        layout(trace_of(cfg), cfg.render)
+        figures.scene(cfg)
     assert info.value.key == "render.max_frames" and "max_frames: 1444" in str(info.value)
 
 

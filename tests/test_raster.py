@@ -9,8 +9,9 @@ import tracemalloc
 import numpy as np
 import pytest
 
+from convanim.core.scene import Polygon, Scene, Segment, Text
+from convanim.core.text import font_path
 from convanim.draw import RasterRenderer, raster, render_frame, render_frames
-from convanim.scene import Polygon, Scene, Segment, Text
 
 WHITE, BLUE, SHADE, GRID = (255, 255, 255), (0x26, 0x8B, 0xD2), (0x07, 0x36, 0x42), (0x00, 0x2B, 0x36)
 
@@ -202,12 +203,12 @@ def test_text_draws_near_its_anchor_and_is_cached():
 @pytest.mark.parametrize(("font", "file"), [("serif", "DejaVuSerif.ttf"), ("sans", "DejaVuSans.ttf"),
                                           ("mono", "DejaVuSansMono.ttf")])
 def test_fonts_are_matplotlibs_dejavu(font, file):
-    assert raster.font_path(font).endswith("/" + file)
+    assert font_path(font).endswith("/" + file)
 
 
 def test_raster_path_never_imports_matplotlib():
     code = ("import sys; from convanim.draw import render_frame; from convanim import encode; "
-            "from convanim.scene import Scene, Text; "
+            "from convanim.core.scene import Scene, Text; "
             "s = Scene(width=40, height=20, background='#ffffff', n_frames=1, "
             "static=(Text(xy=(20, 10), text='1', size=9, color='#000000'),)); "
             "assert render_frame(s, 0).min() < 128; assert 'matplotlib' not in sys.modules, 'imported'")

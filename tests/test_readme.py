@@ -57,7 +57,7 @@ def test_every_config_key_is_documented(readme: str) -> None:
 
 
 def test_every_render_option_is_documented(readme: str) -> None:
-    from convanim.options import RENDER_KEYS
+    from convanim.core.options import RENDER_KEYS
 
     spans, lines = code_of(readme)
     missing = [k for k in RENDER_KEYS if not documented_key(k, spans, lines, ("", "render."))]
@@ -66,7 +66,7 @@ def test_every_render_option_is_documented(readme: str) -> None:
 
 def cli_surface() -> tuple[list[str], list[str]]:
     """Every visible command name, and every long option of the group and its commands."""
-    from convanim.cli import main
+    from convanim.app.cli import main
 
     ctx = click.Context(main)
     commands = [name for name in main.list_commands(ctx) if not main.get_command(ctx, name).hidden]

@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convanim.api import as_config, scene_of
-from convanim.config import ConfigError, parse_config
+from convanim.app.pipeline import as_config, scene_of
+from convanim.config import parse_config
+from convanim.core.errors import ConfigError
+from convanim.core.spec import ConvSpec, Op
 from convanim.draw import render_frame
-from convanim.receptive import field, input_cells, layer_fields
-from convanim.spec import ConvSpec, Op
+from convanim.engine.receptive import field, input_cells, layer_fields
 
 CONFIGS = Path(__file__).parents[1] / "configs"
 
@@ -220,9 +221,7 @@ def test_info_prints_every_layers_field():
 
 
 def test_layout_and_arithmetic_modules_import_no_drawing_or_config_libraries():
-    modules = ["convanim.receptive", "convanim.layout_multi", "convanim.layout_multi_flat",
-               "convanim.layout_multi_strip", "convanim.layout_receptive", "convanim.layout_compare",
-               "convanim.layout_stack"]
+    modules = ["convanim.engine.receptive", "convanim.figures"]
     code = ("import sys, importlib\n"
             f"for m in {modules!r}: importlib.import_module(m)\n"
             "print(sorted(m for m in ('matplotlib', 'PIL', 'click', 'yaml', 'torch', 'imageio') if m in sys.modules))")
@@ -239,7 +238,7 @@ def test_compare_on_a_layers_config_is_an_error_naming_the_key(tmp_path):
 
 
 def test_describe_stack_names_every_layer_and_the_field():
-    from convanim.receptive import describe_stack
+    from convanim.engine.receptive import describe_stack
 
     text = describe_stack(STACKS["wavenet"])
     assert text.startswith("receptive field of 3 layers on a 16-wide input: kernel 2 → 15; ")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from convanim.api import as_config, render, scene_of
+from convanim.app.pipeline import as_config, render, scene_of
 from convanim.config import load_config
 
 ROOT = Path(__file__).parents[1]
@@ -64,7 +64,7 @@ def test_colours_at_cell_centres_follow_the_trace(padding_strides):
     cfg, scene, path = padding_strides
     frames, _, _ = gif_frames(path)
     ic, oc, role = scene.regions["input_centers"], scene.regions["output_centers"], scene.regions["input_role"]
-    from convanim.api import trace_of
+    from convanim.figures.single import trace_of
 
     trace = trace_of(cfg)
     for step in trace.steps:
@@ -219,7 +219,7 @@ def test_a_failed_render_keeps_the_older_file(tmp_path, monkeypatch):
 
 
 def test_gif_render_never_imports_torch_or_matplotlib(tmp_path):
-    code = ("import sys; from convanim.api import render; "
+    code = ("import sys; from convanim.app.pipeline import render; "
             f"render({str(CONFIGS / 'padding_strides.yaml')!r}, {str(tmp_path)!r}, ['gif', 'png', 'apng']); "
             "bad = [m for m in ('torch', 'matplotlib') if m in sys.modules]; assert not bad, bad")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from convanim.core.errors import SpecError
+from convanim.core.spec import ConvSpec, PaddingMode
 from convanim.engine import simulate
-from convanim.spec import ConvSpec, PaddingMode, SpecError
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
 

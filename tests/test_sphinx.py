@@ -109,8 +109,8 @@ def cached(out: Path) -> dict[str, int]:
 
 
 def test_build_renders_images_with_alt_text_and_caches_them(sphinx: None, tmp_path: Path) -> None:
-    from convanim.alt import alt_text
-    from convanim.api import load_config
+    from convanim.app.pipeline import load_config
+    from convanim.figures.alt import alt_text
 
     src = project(tmp_path, INDEX)
     out = tmp_path / "out"

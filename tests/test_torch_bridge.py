@@ -8,10 +8,19 @@ import sys
 import numpy as np
 import pytest
 
+from convanim import to_yaml
 from convanim.config import parse_config
+from convanim.config.torch_bridge import TorchBridgeError, from_torch, module_from_expression
 from convanim.engine import simulate
-from convanim.stack import simulate_layers
-from convanim.torch_bridge import TorchBridgeError, from_torch, module_from_expression, to_yaml
+
+
+def simulate_layers(config):
+    """Every layer of a layers: config simulated in turn, each on the previous layer's output."""
+    traces, x = [], config.input
+    for spec, weight, bias in zip(config.layers, config.layer_weights, config.layer_biases, strict=True):
+        traces.append(simulate(spec, x, weight, bias))
+        x = traces[-1].output
+    return traces
 
 
 def run_module(torch, module, x):

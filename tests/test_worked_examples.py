@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from convanim.core.spec import ConvSpec
 from convanim.engine import Role, simulate
-from convanim.spec import ConvSpec
 
 TOL = {"rtol": 1e-9, "atol": 1e-9}
 

@@ -34,7 +34,7 @@ def ordered_configs() -> list[Path]:
 def section() -> str:
     from PIL import Image
 
-    from convanim.alt import config_alt_text
+    from convanim.app.pipeline import alt_text as config_alt_text
     from convanim.config import load_config
 
     rows = []

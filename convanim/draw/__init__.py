@@ -1,10 +1,10 @@
-"""Drawing: a Scene to RGB frames (numpy rasterizer) or to SVG/PDF pages (matplotlib, loaded lazily)."""
+"""Stage 4, drawing: a Scene to RGB frames (numpy rasterizer) or to SVG/PDF pages (matplotlib, loaded lazily)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..scene import Scene
+from ..core.scene import Scene
 from .raster import RasterRenderer, render_frame, render_frames
 
 __all__ = ["RasterRenderer", "render_frame", "render_frames", "render_vector"]

@@ -16,21 +16,19 @@ bands that have reveals.
 from __future__ import annotations
 
 import bisect
-import importlib.util
 import math
-import os
 from collections.abc import Iterator
 from dataclasses import replace
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import numpy as np
-from PIL import Image, ImageColor, ImageDraw, ImageFont
+from PIL import Image, ImageColor, ImageDraw
 
-from ..scene import Polygon, Primitive, Scene, Segment, Text
+from ..core.scene import Polygon, Primitive, Scene, Segment, Text
+from ..core.text import truetype
 
 TILE = 16
 _F = np.float32
-FONT_FILES = {"serif": "DejaVuSerif.ttf", "sans": "DejaVuSans.ttf", "mono": "DejaVuSansMono.ttf"}
 
 
 # ---------------------------------------------------------------- colours and fonts
@@ -46,27 +44,10 @@ def _col(color: str, channels: int) -> np.ndarray:
     return np.array(rgb(color) + (1.0,) * (channels - 3), dtype=_F)
 
 
-@cache
-def font_path(font: str) -> str | None:
-    """The TrueType file for ``"serif" | "sans" | "mono"`` among matplotlib's bundled fonts (no import)."""
-    spec = importlib.util.find_spec("matplotlib")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = os.path.join(list(spec.submodule_search_locations)[0], "mpl-data", "fonts", "ttf",
-                        FONT_FILES.get(font, FONT_FILES["serif"]))
-    return path if os.path.exists(path) else None
-
-
-@lru_cache(maxsize=64)
-def _font(font: str, size: float) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    path = font_path(font)
-    return ImageFont.truetype(path, size) if path else ImageFont.load_default(size)
-
-
 @lru_cache(maxsize=4096)
 def _text_mask(text: str, font: str, size: float, anchor: str) -> tuple[np.ndarray, int, int]:
     """Coverage mask of a string (float32 0..1) and its top-left offset from the anchor point."""
-    f = _font(font, size)
+    f = truetype(font, size)
     left, top, right, bottom = (int(v) for v in f.getbbox(text, anchor=anchor))
     if right <= left or bottom <= top:
         return np.zeros((0, 0), _F), 0, 0

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from ..files import atomic_path
-from ..scene import Polygon, Primitive, Scene, Segment, Text
-from .raster import font_path
+from ..core.files import atomic_path
+from ..core.scene import Polygon, Primitive, Scene, Segment, Text
+from ..core.text import font_path
 
 _RC = {"svg.hashsalt": "convanim", "svg.fonttype": "path", "pdf.fonttype": 42,
        "lines.scale_dashes": False, "path.simplify": False}

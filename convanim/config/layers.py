@@ -1,0 +1,101 @@
+"""The ``layers:`` key: a stack of conv / pool layers applied in turn, sizes and channels chained, as one Config.
+
+A layers config names the input once (``input_size``, ``in_channels``, ``input``) and lists the layers::
+
+    input_size: 9
+    layers:
+      - {kernel_size: 3}
+      - {kernel_size: 3, stride: 2}
+      - {op: max_pool, kernel_size: 2}
+
+Each entry takes ConvSpec's keys except ``input_size`` (the previous layer's output size), plus an
+optional ``weight`` (and ``bias`` values). ``in_channels`` is chained from the previous ``out_channels``;
+give it only to check it. Errors name the entry: ``layers[2].kernel_size`` with its line in the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..core.errors import ConfigError, SpecError
+from ..core.options import parse_render
+from ..core.spec import SPEC_FIELDS, ConvSpec
+from ..core.words import dims
+from .data import make_values
+from .model import Config, failer, name_and_title
+
+TOP_KEYS = ("name", "title", "render", "input_size", "in_channels", "input", "layers")
+LAYER_KEYS: tuple[str, ...] = tuple(k for k in SPEC_FIELDS if k != "input_size") + ("weight",)
+
+
+Fail = Callable[[str | None, str], ConfigError]
+
+
+def layers_config(data: dict[str, Any], *, source: str, default_name: str, lines: dict[str, int]) -> Config:
+    """A Config for a ``layers:`` mapping: ``.layers`` holds every spec, ``.spec`` the first."""
+    fail = failer(source, lines)
+    for key in data:
+        if key not in TOP_KEYS:
+            raise fail(str(key), "goes inside each entry of layers: when layers: is given (the top level "
+                                 "takes only name, title, render, input_size, in_channels and input)")
+    name, title = name_and_title(data, default_name, fail)
+    entries = data["layers"]
+    if not isinstance(entries, list) or not entries:
+        raise fail("layers", f"expected a non-empty list of layer mappings, got {entries!r}")
+    size: Any = data["input_size"]
+    channels = data.get("in_channels")
+    specs: list[ConvSpec] = []
+    weights, biases = [], []
+    for n, entry in enumerate(entries):
+        spec, weight, bias = _layer(n, entry, size, channels, "in_channels" in data, fail)
+        specs.append(spec)
+        weights.append(weight)
+        biases.append(bias)
+        size, channels = spec.output_size, spec.out_channels
+    try:
+        x = make_values("input", data.get("input"), specs[0])
+        render = parse_render(data.get("render"))
+    except SpecError as err:
+        raise fail(err.key, err.message) from None
+    return Config(name=name, title=title, spec=specs[0], input=x, weight=weights[0], bias=biases[0], render=render,
+                  source=source, raw=dict(data), lines=lines, layers=tuple(specs), layer_weights=tuple(weights),
+                  layer_biases=tuple(biases))
+
+
+def _layer(n: int, entry: Any, size: Any, channels: Any, top_channels: bool,
+           fail: Fail) -> tuple[ConvSpec, np.ndarray | None, np.ndarray | None]:
+    """Entry ``n`` of ``layers:`` on an input of ``size`` and ``channels``: its spec, weight and bias."""
+    at = f"layers[{n}]"
+    if not isinstance(entry, dict):
+        raise fail(at, f"expected a mapping of layer keys (kernel_size: 3, ...), got {entry!r}")
+    for key in entry:
+        if key not in LAYER_KEYS:
+            hint = " (the previous layer's output size is used)" if key == "input_size" else ""
+            raise fail(f"{at}.{key}", f"unknown layer key{hint}")
+    args = {k: entry[k] for k in SPEC_FIELDS if k in entry}
+    if "in_channels" in entry and channels is not None and entry["in_channels"] != channels:
+        before = "in_channels" if n == 0 else f"layers[{n - 1}].out_channels"
+        raise fail(f"{at}.in_channels", f"must equal {before}={channels}, got {entry['in_channels']!r}")
+    if channels is not None:
+        args["in_channels"] = channels
+    bias_value = args.get("bias")
+    if "bias" in args and not isinstance(bias_value, bool):
+        args["bias"] = True
+    try:
+        spec = ConvSpec(input_size=size, **args)
+    except SpecError as err:
+        if err.key == "input_size" and n > 0:
+            shown = dims(size) if isinstance(size, tuple) else size
+            raise fail(at, f"does not fit its input {shown} from layers[{n - 1}]: {err.message}") from None
+        top = err.key == "input_size" or (n == 0 and err.key == "in_channels" and top_channels)
+        raise fail(err.key if top else f"{at}.{err.key}", err.message) from None
+    try:
+        default = None if spec.is_pool else {"random": {"seed": 1 + n}}
+        weight = make_values("weight", entry.get("weight", default), spec)
+        bias = make_values("bias", bias_value, spec)
+    except SpecError as err:
+        raise fail(f"{at}.{err.key}", err.message) from None
+    return spec, weight, bias

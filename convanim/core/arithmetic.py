@@ -1,0 +1,141 @@
+"""Shape arithmetic for people: the output-size formula worked through, and the everyday padding questions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .spec import ConvSpec, Op
+from .words import dims, per_axis
+
+
+def explain(spec: ConvSpec) -> list[str]:
+    """One line per spatial dimension: the output-size formula with the spec's numbers."""
+    lines = []
+    axes = ("width",) if spec.ndim == 1 else ("height", "width")
+    for n, axis in enumerate(axes):
+        i, k, s, d = spec.input_size[n], spec.kernel_size[n], spec.stride[n], spec.dilation[n]
+        o = spec.output_size[n]
+        if spec.transposed:
+            p, op = spec.padding[n], spec.output_padding[n]
+            lines.append(f"{axis}: (i-1)s - 2p + d(k-1) + output_padding + 1 = "
+                         f"({i}-1)·{s} - 2·{p} + {d}·({k}-1) + {op} + 1 = {o}")
+            continue
+        b, a = spec.pad_before[n], spec.pad_after[n]
+        pad = f"2·{b}" if a == b else f"{b}+{a}"
+        rounding = "ceil" if spec.ceil_mode else "floor"
+        formula = "i + 2p" if a == b else "i + p_before + p_after"
+        line = (f"{axis}: {rounding}(({formula} - d(k-1) - 1) / s) + 1 = "
+                f"{rounding}(({i} + {pad} - {d}·({k}-1) - 1) / {s}) + 1")
+        span = i + b + a - d * (k - 1) - 1
+        raw = (-(-span // s) if spec.ceil_mode else span // s) + 1
+        if raw != o:
+            line += f" = {raw}, minus 1 because the last window would start in the right padding"
+        lines.append(f"{line} = {o}")
+    return lines
+
+
+def describe(spec: ConvSpec) -> str:
+    """A short human line: "input 5×5 · kernel 3×3 · stride 2 · padding 1 → 3×3"."""
+    parts = [f"input {dims(spec.input_size)}"]
+    channels = spec.in_channels > 1 or spec.out_channels > 1
+    if channels:  # "input 5×5, 3 ch": a channel count never reads as a third spatial size
+        parts[0] += f", {spec.in_channels} ch"
+    name = {Op.CONV: "kernel", Op.AVG_POOL: "avg pool", Op.MAX_POOL: "max pool"}[spec.op]
+    parts.append(f"{'transposed ' if spec.transposed else ''}{name} {dims(spec.kernel_size)}")
+    if max(spec.stride) > 1 or spec.is_pool:
+        parts.append(f"stride {per_axis(spec.stride)}")
+    if isinstance(spec.padding, str):
+        parts.append(f"padding {spec.padding}")
+    elif max(spec.padding) > 0:
+        parts.append(f"padding {per_axis(spec.padding)}")
+    if spec.padding_mode.value != "zeros":
+        parts.append(spec.padding_mode.value)
+    if max(spec.dilation) > 1:
+        parts.append(f"dilation {per_axis(spec.dilation)}")
+    if max(spec.output_padding) > 0:
+        parts.append(f"output padding {per_axis(spec.output_padding)}")
+    if spec.groups > 1:
+        parts.append(f"groups {spec.groups}")
+    if spec.flip_kernel:
+        parts.append("flipped kernel")
+    out = dims(spec.output_size)
+    if channels:
+        out += f", {spec.out_channels} ch"
+    return " · ".join(parts) + f" → {out}"
+
+
+def info_lines(spec: ConvSpec) -> list[str]:
+    """What ``convanim info`` prints for one spec."""
+    return [
+        *explain(spec),
+        f"output: {dims(spec.output_size)} · frames: {spec.n_steps}",
+        f"pytorch: {spec.torch_line()}"
+        + (f"  # with weight.flip({', '.join(str(-d) for d in range(spec.ndim, 0, -1))})"
+           if spec.flip_kernel else ""),
+    ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Answer:
+    question: str
+    answer: str  # the parameter(s), or "none"
+    check: str  # the formula that confirms it, or why there is no integer answer
+
+
+def _conv_out(i: int, k: int, s: int, p: int, d: int) -> int:
+    return (i + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def solve(input_size: int, kernel_size: int, stride: int = 1, dilation: int = 1) -> list[Answer]:
+    """Answer the everyday questions for one dimension; every answer is checked with the size formula."""
+    i, k, s, d = input_size, kernel_size, stride, dilation
+    if min(i, k, s, d) < 1:
+        raise ValueError("input_size, kernel_size, stride and dilation must all be >= 1")
+    span = d * (k - 1)
+    answers = []
+    # 1. keep the size at stride 1
+    q = f"padding that keeps the size {i} (stride 1)"
+    if span % 2 == 0:
+        p = span // 2
+        o = _conv_out(i, k, 1, p, d)
+        assert o == i
+        answers.append(Answer(question=q, answer=f"padding={p}",
+                              check=f"floor(({i} + 2·{p} - {d}·({k}-1) - 1) / 1) + 1 = {o}"))
+    else:
+        answers.append(Answer(question=q, answer="none",
+                              check=f"d(k-1) = {span} is odd, so no symmetric padding keeps the size; "
+                                    f"padding='same' pads {span // 2} before and {span - span // 2} after"))
+    # 2. divide the size by the stride
+    q = f"padding that divides the size {i} by the stride {s}"
+    found = None
+    if i % s == 0:
+        for p in range(0, span + 1):
+            if _conv_out(i, k, s, p, d) == i // s:
+                found = p
+                break
+    if found is not None:
+        answers.append(Answer(question=q, answer=f"padding={found}",
+                              check=f"floor(({i} + 2·{found} - {d}·({k}-1) - 1) / {s}) + 1 = {i // s}"))
+    elif i % s:
+        answers.append(Answer(question=q, answer="none", check=f"{i} is not a multiple of {s}"))
+    else:
+        answers.append(Answer(question=q, answer="none",
+                              check=f"no integer padding gives {i // s}: the output jumps past it"))
+    # 3. multiply the size by the stride with a transposed convolution
+    q = f"transposed: padding and output_padding that multiply the size {i} by the stride {s}"
+    best = None
+    for p in range(0, span + s + 1):
+        op = i * s - ((i - 1) * s - 2 * p + span + 1)
+        if 0 <= op < max(s, d):
+            best = (p, op)
+            break
+    if best is None:
+        answers.append(Answer(question=q, answer="none",
+                              check="no padding keeps output_padding below the stride or dilation"))
+    else:
+        p, op = best
+        o = (i - 1) * s - 2 * p + span + op + 1
+        assert o == i * s
+        answers.append(Answer(question=q, answer=f"padding={p}, output_padding={op}",
+                              check=f"({i}-1)·{s} - 2·{p} + {d}·({k}-1) + {op} + 1 = {o}"))
+    return answers

@@ -1,0 +1,155 @@
+"""RenderOptions: how a figure is drawn and timed (the config's ``render:`` mapping), validated."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+from .errors import SpecError
+from .theme import COLOR_KEYS, THEMES, Theme, make_theme
+
+
+class Style(StrEnum):
+    AUTO = "auto"
+    STACKED = "stacked"
+    FLAT = "flat"
+    STRIP = "strip"
+
+
+class Reveal(StrEnum):
+    ALL = "all"
+    PROGRESSIVE = "progressive"
+
+
+class Compare(StrEnum):
+    NONE = "none"
+    FLIP_KERNEL = "flip_kernel"  # PyTorch's cross-correlation beside the true (flipped-kernel) convolution
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RenderOptions:
+    """Every ``render:`` key with its default."""
+
+    style: Style = Style.AUTO  # auto: strip for 1-D, flat with numbers, stacked otherwise
+    numbers: bool = False  # values in the cells
+    caption: bool = False  # the step's equation under the figure
+    labels: bool = False  # "input 5×5 · kernel 3×3 · stride 2 · padding 1 → 3×3" above the figure
+    reveal: Reveal = Reveal.ALL  # all: whole output shown, current cell marked; progressive: fills in
+    fps: float = 1.0  # frames per second (conv_arithmetic: one a second)
+    loop: int = 0  # 0: loop forever; n: play n times
+    hold_last: int = 0  # extra copies of the last frame (a pause before looping)
+    scale: int = 0  # pixels per cell side; 0: the style's default
+    theme: Theme = field(default_factory=Theme)
+    max_frames: int = 1000  # refuse larger animations (raise it here)
+    compare: Compare = Compare.NONE  # flip_kernel: the kernel as PyTorch applies it beside it flipped
+
+    def resolved_style(self, ndim: int) -> Style:
+        if self.style is not Style.AUTO:
+            return self.style
+        if ndim == 1:
+            return Style.STRIP
+        return Style.FLAT if self.numbers else Style.STACKED
+
+
+RENDER_KEYS: tuple[str, ...] = tuple(f.name for f in fields(RenderOptions))
+
+
+def _bool(key: str, v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise SpecError(key, f"expected true or false, got {v!r}")
+    return v
+
+
+def _int(key: str, v: Any, low: int) -> int:
+    if not isinstance(v, int) or isinstance(v, bool) or v < low:
+        raise SpecError(key, f"expected an int >= {low}, got {v!r}")
+    return v
+
+
+def _theme(v: Any) -> Theme:
+    if isinstance(v, str):
+        if v not in THEMES:
+            raise SpecError("render.theme", f"unknown theme {v!r} (use {', '.join(THEMES)} or a mapping)")
+        return THEMES[v]
+    if not isinstance(v, dict):
+        raise SpecError("render.theme", f"expected a theme name or a mapping of colours, got {v!r}")
+    colors = dict(v)
+    base = colors.pop("base", "conv_arithmetic")
+    if base not in THEMES:
+        raise SpecError("render.theme.base", f"unknown theme {base!r} (use {', '.join(THEMES)})")
+    for key in colors:
+        if key not in COLOR_KEYS:
+            raise SpecError(f"render.theme.{key}", f"unknown colour key (use base, {', '.join(COLOR_KEYS)})")
+    try:
+        return make_theme(base, **colors)
+    except ValueError as err:
+        raise SpecError(f"render.theme.{str(err).split(':')[0]}", str(err).split(": ", 1)[1]) from None
+
+
+def _choice(enum: type[StrEnum]) -> Callable[[str, Any], StrEnum]:
+    def parse(key: str, v: Any) -> StrEnum:
+        try:
+            return enum(v)
+        except ValueError:
+            raise SpecError(key, f"must be one of {', '.join(m.value for m in enum)}, got {v!r}") from None
+
+    return parse
+
+
+def _fps(key: str, v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not (0 < v <= 100) or math.isnan(v):
+        raise SpecError(key, f"expected a number of frames per second in (0, 100], got {v!r}")
+    return float(v)
+
+
+def _loop(key: str, v: Any) -> int:
+    return 0 if v is True else 1 if v is False else _int(key, v, 0)
+
+
+def _scale(key: str, v: Any) -> int:
+    v = _int(key, v, 8)
+    if v > 400:
+        raise SpecError(key, f"expected at most 400 pixels per cell, got {v}")
+    return v
+
+
+# render key -> its parser (the key as written, ``render.<key>``, and the value) -> the option's value
+_PARSERS: dict[str, Callable[[str, Any], Any]] = {
+    "style": _choice(Style),
+    "numbers": _bool,
+    "caption": _bool,
+    "labels": _bool,
+    "reveal": _choice(Reveal),
+    "fps": _fps,
+    "loop": _loop,
+    "hold_last": lambda key, v: _int(key, v, 0),
+    "scale": _scale,
+    "theme": lambda key, v: _theme(v),
+    "max_frames": lambda key, v: _int(key, v, 1),
+    "compare": _choice(Compare),
+}
+
+
+def parse_render(mapping: Any) -> RenderOptions:
+    """RenderOptions from the ``render:`` mapping; raises SpecError naming ``render.<key>``."""
+    if mapping is None:
+        return RenderOptions()
+    if not isinstance(mapping, dict):
+        raise SpecError("render", f"expected a mapping of render options, got {mapping!r}")
+    out: dict[str, Any] = {}
+    for key, v in mapping.items():
+        parse = _PARSERS.get(key)
+        if parse is None:
+            raise SpecError(f"render.{key}", f"unknown render option{_suggest(key, RENDER_KEYS)}")
+        out[key] = parse(f"render.{key}", v)
+    return RenderOptions(**out)
+
+
+def _suggest(key: str, choices: tuple[str, ...]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(key), choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(choices)})"

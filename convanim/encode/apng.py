@@ -1,0 +1,80 @@
+"""APNG: an animated PNG, streamed; each frame after the first stores only the rectangle that changed."""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import zlib
+from collections.abc import Iterable, Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ..core.files import atomic_path
+from ..core.options import RenderOptions
+from ..core.scene import Scene
+from .common import bbox, check_fps, frames_of, plays, raster_frames, repeats_for, repeats_of
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _png_chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+    pos = 8
+    while pos < len(data):
+        (n,) = struct.unpack(">I", data[pos:pos + 4])
+        yield data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        pos += 12 + n
+
+
+def _encode_png(pixels: np.ndarray) -> tuple[bytes, bytes]:
+    """(IHDR payload, concatenated IDAT payload) of an RGB array, via Pillow's zlib encoder."""
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels)).save(buf, format="PNG", compress_level=6)
+    chunks = list(_png_chunks(buf.getvalue()))
+    return dict(chunks)[b"IHDR"], b"".join(d for k, d in chunks if k == b"IDAT")
+
+
+def write_apng(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fps: float = 10.0,
+               loop: bool | int | None = 0) -> Path:
+    """An animated PNG, streamed: each frame after the first stores only the rectangle that changed."""
+    fps, repeats = check_fps(fps), repeats_of(loop)
+    delay = Fraction(1) / Fraction(fps).limit_denominator(1000)
+    if delay.numerator > 65535 or delay.denominator > 65535:
+        delay = Fraction(round(1000 / fps), 1000)
+    path = Path(path)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fp:
+        fp.write(b"\x89PNG\r\n\x1a\n")
+        prev, seq, count, actl_at = None, 0, 0, 0
+        for frame in frames_of(frames):
+            if prev is None:
+                y0, y1, x0, x1 = 0, frame.shape[0], 0, frame.shape[1]
+            else:
+                y0, y1, x0, x1 = bbox((frame != prev).any(axis=2)) or (0, 1, 0, 1)
+            ihdr, idat = _encode_png(frame[y0:y1, x0:x1])
+            if prev is None:
+                fp.write(_chunk(b"IHDR", ihdr))
+                actl_at = fp.tell()
+                fp.write(_chunk(b"acTL", struct.pack(">II", 0, plays(repeats))))
+            fp.write(_chunk(b"fcTL", struct.pack(">IIIIIHHBB", seq, x1 - x0, y1 - y0, x0, y0,
+                                                 delay.numerator, delay.denominator, 0, 0)))
+            seq += 1
+            if prev is None:
+                fp.write(_chunk(b"IDAT", idat))
+            else:
+                fp.write(_chunk(b"fdAT", struct.pack(">I", seq) + idat))
+                seq += 1
+            prev, count = frame, count + 1
+        fp.write(_chunk(b"IEND", b""))
+        fp.seek(actl_at)
+        fp.write(_chunk(b"acTL", struct.pack(">II", count, plays(repeats))))
+    return path
+
+
+def save(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
+    """The scene as an animated PNG (one frame with ``step``)."""
+    return write_apng(path, raster_frames(scene, step), fps=options.fps, loop=repeats_for(options.loop))

@@ -1,0 +1,100 @@
+"""What every encoder shares: validated frame streams, loop counts, frame durations, changed rectangles.
+
+Every writer consumes ``frames`` (any iterable of (height, width, 3) uint8 arrays, e.g. a generator) one
+frame at a time, writes into a temporary file beside the target and moves it into place only when the
+whole animation is written: on any error no partial file remains and an older file is left untouched.
+Outputs carry no timestamps, so equal frames give equal bytes.
+
+``loop`` is the same everywhere: ``0`` or ``True`` plays forever, ``None`` or ``False`` plays once, an int
+``n > 0`` plays once and then repeats ``n`` times (GIF loop count ``n``; APNG/WebP play count ``n + 1``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+
+from ..core.errors import ConvanimError
+from ..core.scene import Scene
+
+
+class EncodeError(ConvanimError):
+    """An animation could not be written (bad arguments, a missing optional dependency, no frames)."""
+
+
+def frames_of(frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+    """Validated frames; raises EncodeError on an empty stream or a frame of another size or type."""
+    shape = None
+    for frame in frames:
+        frame = np.asarray(frame)
+        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
+            raise EncodeError(f"frames must be (height, width, 3) uint8 arrays, got {frame.dtype} "
+                              f"{frame.shape}")
+        if shape is None:
+            shape = frame.shape
+        elif frame.shape != shape:
+            raise EncodeError(f"frame size changed from {shape[:2]} to {frame.shape[:2]}")
+        yield frame
+    if shape is None:
+        raise EncodeError("no frames to write")
+
+
+def repeats_of(loop: bool | int | None) -> int | None:
+    """Extra repeats after the first play: None = play once, 0 = forever."""
+    if loop is None or loop is False:
+        return None
+    if loop is True:
+        return 0
+    if isinstance(loop, int) and 0 <= loop <= 65534:
+        return loop
+    raise EncodeError(f"loop must be True/0 (forever), None/False (once) or a repeat count, got {loop!r}")
+
+
+def check_fps(fps: float) -> float:
+    """``fps`` as a float; EncodeError unless it is a positive finite number."""
+    if not isinstance(fps, (int, float)) or not math.isfinite(fps) or fps <= 0:
+        raise EncodeError(f"fps must be a positive number, got {fps!r}")
+    return float(fps)
+
+
+def ticks(fps: float, per_second: int) -> Iterator[int]:
+    """Per-frame durations in 1/per_second units whose running sum tracks ``k / fps`` (no drift)."""
+    for k in itertools.count():
+        yield round((k + 1) * per_second / fps) - round(k * per_second / fps)
+
+
+def bbox(changed: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(y0, y1, x0, x1) of the True pixels of a 2-D mask, or None."""
+    rows = np.flatnonzero(changed.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(changed[rows[0]:rows[-1] + 1].any(axis=0))
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+
+
+def changed_box(frame: np.ndarray, prev: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(y0, y1, x0, x1) of the pixels that differ between two RGB frames (compared as byte rows)."""
+    h = frame.shape[0]
+    neq = np.ascontiguousarray(frame).reshape(h, -1) != prev.reshape(h, -1)
+    box = bbox(neq)
+    return None if box is None else (box[0], box[1], box[2] // 3, (box[3] + 2) // 3)
+
+
+def raster_frames(scene: Scene, step: int | None = None) -> Iterator[np.ndarray]:
+    """The scene's RGB frames, lazily; only frame ``step`` when one is given."""
+    from ..draw import render_frame, render_frames
+
+    return iter([render_frame(scene, step)]) if step is not None else render_frames(scene)
+
+
+def repeats_for(loop: int) -> int | None:
+    """RenderOptions.loop (0 forever, n plays) as the writers' repeat count (None: play once)."""
+    return 0 if loop == 0 else None if loop == 1 else loop - 1
+
+
+def plays(repeats: int | None) -> int:
+    """A repeat count as APNG/WebP's play count (0: forever)."""
+    return 1 if repeats is None else 0 if repeats == 0 else repeats + 1

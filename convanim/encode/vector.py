@@ -1,0 +1,22 @@
+"""SVG and PDF: the scene as vector pages (one frame as SVG; every frame, or the step, as PDF pages)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..core.options import RenderOptions
+from ..core.scene import Scene
+
+
+def save_svg(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
+    """Frame ``step`` (default 0) as an SVG."""
+    from ..draw import render_vector
+
+    return render_vector(scene, path, "svg", step)
+
+
+def save_pdf(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
+    """Every frame as a page of a PDF, or only frame ``step``."""
+    from ..draw import render_vector
+
+    return render_vector(scene, path, "pdf", step)

@@ -1,0 +1,95 @@
+"""The numbers and equations figures write: cell values, a step's caption, partial sums across channels."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from ..core.spec import Op
+from ..engine import Role, Step, Trace
+
+MAX_CAPTION_TERMS = 9
+
+
+def format_value(v: float) -> str:
+    """A cell value as drawn: integers without decimals, others to two decimals, a true minus sign."""
+    if math.isinf(v):
+        text = "∞"
+    elif abs(v - round(v)) < 1e-9 and abs(v) < 1e12:
+        text = str(abs(int(round(v))))
+    else:
+        text = f"{abs(v):.2f}".rstrip("0").rstrip(".")
+    if text == "0":
+        return "0"
+    return ("−" + text) if v < 0 else text
+
+
+def caption_of(trace: Trace, step: Step) -> str:
+    """The step's equation, e.g. ``y[0,1] = 3·0 + 3·1 + 2·2 + ... = 17``."""
+    spec = trace.spec
+    where = ",".join(map(str, ((step.channel,) if spec.out_channels > 1 else ()) + step.position))
+    head = f"y[{where}] = "
+    if spec.op is Op.MAX_POOL:
+        counted = step.roles != Role.OVERHANG
+        terms = [format_value(v) for v in step.inputs[0][counted]]
+        return head + f"max({elide(terms, ', ')}) = {format_value(step.value)}"
+    if spec.op is Op.AVG_POOL:
+        counted = step.weights[0] > 0  # type: ignore[index]
+        terms = [format_value(v) for v in step.inputs[0][counted]]
+        return head + f"({elide(terms, ' + ')}) / {step.divisor} = {format_value(step.value)}"
+    terms = []
+    for xs, ws in zip(step.inputs, step.weights):  # type: ignore[arg-type]
+        for xv, wv in zip(xs, ws):
+            w = format_value(wv)
+            terms.append(f"{format_value(xv)}·{'(' + w + ')' if wv < 0 else w}")
+    body = elide(terms, " + ")
+    if spec.bias:
+        body += f" + {format_value(step.bias)}"
+    return head + f"{body} = {format_value(step.value)}"
+
+
+def elide(terms: list[str], sep: str) -> str:
+    """Terms joined by ``sep``; more than MAX_CAPTION_TERMS keep the first three and the last two."""
+    if len(terms) <= MAX_CAPTION_TERMS:
+        return sep.join(terms)
+    return sep.join(terms[:3]) + sep + "..." + sep + sep.join(terms[-2:])
+
+
+def sum_line(trace: Trace, step: Step, drawn: Sequence[int | None] | None = None) -> str:
+    """The step's sum across input planes: ``y[0,1,1] = 7 + 3 + 5 + 1 (bias) = 16`` (pooling: its caption)."""
+    spec = trace.spec
+    if spec.is_pool:
+        return caption_of(trace, step)
+    shown = set(c for c in (drawn or range(spec.in_channels)) if c is not None)
+    where = ",".join(map(str, (step.channel, *step.position)))
+    terms, hidden = [], []
+    for ci, products in zip(step.in_channels, step.products):
+        if ci in shown:
+            terms.append(format_value(float(products.sum())))
+        else:
+            hidden.append((ci, float(products.sum())))
+    if hidden:
+        lo, hi = hidden[0][0], hidden[-1][0]
+        terms.insert(next((n for n, ci in enumerate(c for c in step.in_channels if c in shown) if ci > hi),
+                          len(terms)), f"[in {lo}…{hi}: {format_value(sum(v for _, v in hidden))}]")
+    if spec.bias:
+        terms.append(f"{format_value(step.bias)} (bias)")
+    return f"y[{where}] = {join_terms(terms)} = {format_value(step.value)}"
+
+
+def join_terms(terms: Sequence[str]) -> str:
+    """Terms of a sum, a negative one written as a subtraction: ``7 + 3 − 2``."""
+    out = terms[0] if terms else "0"
+    for term in terms[1:]:
+        out += f" − {term[1:]}" if term.startswith("−") else f" + {term}"
+    return out
+
+
+def partial_text(trace: Trace, step: Step, j: int) -> str:
+    """What is written under input plane ``step.in_channels[j]``: its partial sum, max or mean."""
+    op = trace.spec.op
+    if op is Op.MAX_POOL:
+        return f"max = {format_value(step.value)}"
+    if op is Op.AVG_POOL:
+        return f"mean = {format_value(step.value)}"
+    return f"Σ = {format_value(float(step.products[j].sum()))}"
