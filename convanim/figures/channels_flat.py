@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.scene import Point, Polygon, Primitive, Scene, Text
+from ..core.text import text_width
 from ..engine import Role
 from .geometry import Plane, Z, corners, flat_plane, grid_lines, output_cell, rc, shade, sheet
 from .multichannel import ChannelFigure
@@ -102,7 +103,7 @@ class ChannelsFlat(ChannelFigure):
                 a.dots.append((x + wo * s / 2, y + label_h + ho * s / 2))
                 continue
             a.outputs[c] = (x, y + label_h)
-        text_w = max(map(len, self.lines)) * 0.5 * (0.42 * s) * 1.1 + 2 * self.margin
+        text_w = max(text_width(line, 0.42 * s, "serif") for line in self.lines) + 2 * self.margin
         a.width = max(out_x0 + n_cols * (wo * s + gap_x) - gap_x + self.margin, text_w)
         a.bottom = top + max(in_h, per_col * out_block)
         return a

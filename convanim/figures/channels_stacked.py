@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..core.scene import Point, Polygon, Primitive, Scene, Segment, Text
+from ..core.text import text_width
 from ..engine import Role
 from .geometry import Plane, Z, corners, grid_lines, lift, output_cell, rc, shade, shear, sheet
 from .multichannel import ChannelFigure
@@ -68,8 +69,8 @@ class ChannelsStacked(ChannelFigure):
         """Planes and ellipses moved onto a canvas with room for the labels at their left; its size."""
         s = self.s
         size = self.text_size()
-        label_w = max(len(self.name("out", self.spec.out_channels - 1, self.groups - 1)),
-                      len(self.name("in", self.spec.in_channels - 1, self.groups - 1))) * 0.6 * size
+        label_w = max(text_width(self.name(kind, c, self.in_group(c) if kind == "in" else self.out_group(c)),
+                                 size, "sans") for (kind, c) in planes)
         margin = round(0.5 * s)
         pts_all = [p for (kind, _c), pl in planes.items()
                    for p in corners(pl, *(self.role.shape if kind == "in" else self.out_shape), 0.15)]

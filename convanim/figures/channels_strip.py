@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..core.scene import Point, Polygon, Primitive, Scene, Text
+from ..core.text import text_width
 from ..engine import Role
 from .geometry import (
     Plane,
@@ -40,8 +41,10 @@ class ChannelsStrip(ChannelFigure):
         self.lsize = self.text_size() * 0.9
         self.margin = round(0.5 * s)
         self.title_h = round(0.8 * s) if self.options.labels else 0
-        label_w = round(max(len(self.name("out", self.spec.out_channels - 1, self.groups - 1)), 6) * 0.6 * self.lsize
-                        + 0.5 * s)
+        names = [self.name(kind, c, self.in_group(c) if kind == "in" else self.out_group(c))
+                 for kind, chans in (("in", self.chans.inputs), ("out", self.chans.outputs)) for c in chans
+                 if c is not None]
+        label_w = round(max(text_width(n, self.lsize, "sans") for n in [*names, "kernel"]) + 0.5 * s)
         self.left = self.margin + label_w
         rows, dots, y = self.rows()
         starts = self.trace.tap_coords[0][:, 0]
@@ -52,7 +55,7 @@ class ChannelsStrip(ChannelFigure):
             if self.numbers else []
         width = round(sum_x + (5.5 * self.size if self.numbers else 0) + self.margin)
         if lines:
-            width = max(width, round(max(map(len, lines)) * 0.5 * self.size * 1.1 + 2 * self.margin))
+            width = max(width, round(max(text_width(line, self.size, "serif") for line in lines) + 2 * self.margin))
         caption_y = y + 0.2 * s
         height = round(caption_y + (0.9 * s if lines else 0) + self.margin)
         planes = {key: flat_plane((self.left, y0), s) for key, y0 in rows.items()}

@@ -18,6 +18,7 @@ from ..core.arithmetic import describe
 from ..core.options import RenderOptions, Style
 from ..core.scene import Point, Polygon, Primitive, Scene, Segment, Text
 from ..core.spec import ConvSpec
+from ..core.text import text_width
 from ..core.words import dims
 from ..engine import Role
 from ..engine.receptive import describe_stack, field, layer_fields, reads, show
@@ -100,7 +101,8 @@ class Stack:
                      color=self.theme.caption, font="sans", z=0)]
 
     def label_width(self, size: float) -> float:
-        return max(max(len(a), len(b)) for a, b in map(self.label, range(self.n_planes))) * 0.56 * size
+        return max(max(text_width(a, size, "sans"), text_width(b, 0.9 * size, "sans"))
+                   for a, b in map(self.label, range(self.n_planes)))
 
 
 class Planes(Stack):

@@ -18,6 +18,7 @@ from ..core.arithmetic import describe
 from ..core.errors import SpecError
 from ..core.options import RenderOptions, Reveal, Style
 from ..core.scene import Point, Polygon, Primitive, Scene, Segment, Text
+from ..core.text import text_width
 from ..engine import Role, Step, Trace, simulate
 from .alt import alt_text
 from .geometry import (
@@ -69,7 +70,8 @@ class LayerFigure:
         if self.style is not Style.STACKED:
             default = max(default, 12 * self.longest)
         self.s = float(options.scale or default)
-        self.text_size = min(0.42 * self.s, 0.85 * self.s / (0.62 * self.longest))
+        widest = max(text_width(format_value(float(v)), 1.0, "serif") for v in np.unique(shown))
+        self.text_size = min(0.42 * self.s, 0.85 * self.s / widest)  # the widest number fills 85 % of a cell
         self.solid = self.role == Role.INPUT
 
     def step_of(self, frame: int) -> Step:
@@ -86,9 +88,9 @@ class LayerFigure:
         return float(out[c] if self.nd == 1 else out[r, c])
 
     def text_width(self, captions: list[str], margin: float) -> int:
-        """The canvas width the label line and the longest caption need (DejaVu's average advance)."""
-        widths = [0.58 * 0.4 * self.s * len(line) for line in self.label_lines()]
-        widths += [0.52 * 0.42 * self.s * max(map(len, captions))] if captions else []
+        """The canvas width the label line and the widest caption need, measured with the real fonts."""
+        widths = [text_width(line, 0.4 * self.s, "sans") for line in self.label_lines()]
+        widths += [max(text_width(c, 0.42 * self.s, "serif") for c in captions)] if captions else []
         return round(max(widths, default=0) + 2 * margin)
 
     def label_lines(self) -> list[str]:
@@ -309,7 +311,7 @@ class Strip(Cells):
         w = self.role.shape[1]
         margin = round(0.5 * s)
         names = self.row_names()
-        label_w = round(0.58 * 0.36 * s * max(map(len, names.values())) + 0.4 * s)
+        label_w = round(max(text_width(name, 0.36 * s, "sans") for name in names.values()) + 0.4 * s)
         label_h = round(0.8 * s) if self.options.labels else 0
         caption_h = round(0.9 * s) if self.options.caption else 0
         left = margin + label_w
