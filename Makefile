@@ -25,8 +25,9 @@ $(VENV)/.test: pyproject.toml | $(PY)
 gallery: $(VENV)/.core
 	$(PY) -m convanim gallery configs -o output
 
-## make test: install the test dependencies (PyTorch included) and run the whole suite
+## make test: install the test dependencies (PyTorch included), lint, and run the whole suite
 test: $(VENV)/.test browser
+	$(PY) -m ruff check convanim tests bench tools
 	$(PY) -m pytest
 
 # The gallery's browser test needs Debian's chromium (CI runs as root). A quick check when it is there; where
@@ -40,8 +41,7 @@ bench: $(VENV)/.core
 	$(PY) bench/bench.py
 
 ## make lint: ruff over the package, tests and tools
-lint: $(VENV)/.core
-	$(PIP) install -q $(PIP_FLAGS) ruff
+lint: $(VENV)/.test
 	$(PY) -m ruff check convanim tests bench tools
 
 clean:

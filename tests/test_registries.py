@@ -1,0 +1,100 @@
+"""The two registries: a new figure kind or output format is one module and one registration, and the
+pipeline, info, alt text, the CLI and output paths pick it up without another change."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from convanim import encode, figures
+from convanim.app.pipeline import as_config, output_paths, render, scene_of
+from convanim.core.scene import Scene, Text
+from convanim.figures import registry
+
+
+def test_every_config_is_drawn_by_exactly_the_kind_the_registry_names():
+    names = [k.name for k in figures.kinds()]
+    assert names == ["compare", "layers", "channels", "layer"]  # asked in order of precedence
+    cases = {"compare": dict(input_size=[4], kernel_size=3, render={"compare": "flip_kernel"}),
+             "layers": dict(input_size=6, layers=[{"kernel_size": 3}]),
+             "channels": dict(input_size=4, in_channels=2),
+             "layer": dict(input_size=4)}
+    for name, keys in cases.items():
+        assert figures.kind_of(as_config(**keys)).name == name
+
+
+@dataclass
+class Caption(registry.FigureKind):
+    """A toy kind: one frame per output cell, only its value as text (``title: caption-only``)."""
+
+    name = "caption-only"
+
+    def applies(self, config):
+        return config.title == "caption-only"
+
+    def steps(self, config):
+        return config.spec.n_steps
+
+    def scene(self, config):
+        return Scene(width=60, height=20, background="#ffffff", n_frames=self.steps(config),
+                     static=(Text(xy=(30, 10), text="y", size=10, color="#000000"),))
+
+    def alt_text(self, config):
+        return "just a caption"
+
+    def info_lines(self, config):
+        return ["a caption only"]
+
+
+@pytest.fixture
+def toy_kind():
+    kind = registry.register(Caption(), precedence=1)
+    yield kind
+    registry._KINDS[:] = [(p, k) for p, k in registry._KINDS if k is not kind]
+
+
+def test_a_new_figure_kind_is_one_registration(toy_kind, tmp_path):
+    cfg = as_config(input_size=3, kernel_size=2, title="caption-only")
+    assert figures.kind_of(cfg) is toy_kind
+    assert figures.alt_text(cfg) == "just a caption" and figures.info_lines(cfg) == ["a caption only"]
+    scene = scene_of(cfg)
+    assert (scene.width, scene.n_frames) == (60, 4)
+    [gif] = render(cfg, tmp_path, ["gif"])
+    assert gif.read_bytes().startswith(b"GIF89a")
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register(Caption(), precedence=2)
+
+
+def save_json(scene, path, *, options, step=None):
+    """A toy writer: the scene's size and frame count as JSON."""
+    path.write_text(json.dumps({"width": scene.width, "frames": scene.n_frames, "step": step}))
+    return path
+
+
+@pytest.fixture
+def toy_format():
+    fmt = encode.register(encode.Format(name="json-test", suffix=".json", mimetype="application/json",
+                                        animated=True, writer=f"{__name__}:save_json", help="a test"))
+    yield fmt
+    del encode.registry._FORMATS[fmt.name]
+
+
+def test_a_new_output_format_is_one_registration(toy_format, tmp_path):
+    cfg = as_config(input_size=4, kernel_size=3)
+    assert output_paths(cfg, tmp_path, ["json-test"]) == [tmp_path / "convanim.json"]
+    [path] = render(cfg, tmp_path, ["json-test"], step=1)
+    assert json.loads(Path(path).read_text()) == {"width": scene_of(cfg).width, "frames": 4, "step": 1}
+    from convanim.app.cli import main
+
+    format_option = next(p for p in main.commands["render"].params if p.name == "formats")
+    built_in = set(encode.names()) - {"json-test"}
+    assert set(format_option.type.choices) - {"json-test"} == built_in  # the CLI's choices are the registry's
+
+
+def test_an_unknown_format_names_the_registered_ones():
+    cfg = as_config(input_size=4)
+    with pytest.raises(Exception, match="unknown format 'bmp'.*gif, png, apng, webp, mp4, svg, pdf"):
+        output_paths(cfg, "out", ["bmp"])
