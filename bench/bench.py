@@ -101,10 +101,9 @@ def steady_state() -> None:
 
 def encode_floor() -> None:
     """Total pipeline time over the time of encoding the same, already drawn frames."""
-    from convanim import encode
     from convanim.config import load_config
     from convanim.draw import render_frames
-    from convanim.encode.gif import gif_palette
+    from convanim.encode.gif import gif_palette, write_gif
 
     total = encode_only = 0.0
     with tempfile.TemporaryDirectory() as out:
@@ -117,7 +116,7 @@ def encode_floor() -> None:
             palette = gif_palette(scene, cfg.render.theme)
             frames = list(render_frames(scene))
             drawn = time.perf_counter()
-            encode.write_gif(Path(out) / "x.gif", iter(frames), fps=1, loop=0, palette=palette)
+            write_gif(Path(out) / "x.gif", iter(frames), fps=1, loop=0, palette=palette)
             done = time.perf_counter()
             total += done - start
             encode_only += done - drawn

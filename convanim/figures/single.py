@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -70,9 +71,14 @@ class LayerFigure:
         if self.style is not Style.STACKED:
             default = max(default, 12 * self.longest)
         self.s = float(options.scale or default)
-        widest = max(text_width(format_value(float(v)), 1.0, "serif") for v in np.unique(shown))
-        self.text_size = min(0.42 * self.s, 0.85 * self.s / widest)  # the widest number fills 85 % of a cell
+        self.shown = shown
         self.solid = self.role == Role.INPUT
+
+    @cached_property
+    def text_size(self) -> float:
+        """The size of the numbers in cells: the widest fills at most 85 % of a cell."""
+        widest = max(text_width(format_value(float(v)), 100.0, "serif") for v in np.unique(self.shown)) / 100
+        return min(0.42 * self.s, 0.85 * self.s / widest)
 
     def step_of(self, frame: int) -> Step:
         return self.steps[min(frame, self.n_steps - 1)]
