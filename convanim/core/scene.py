@@ -8,6 +8,11 @@ primitives come from ``Scene.frame(i)`` and are a pure function of the frame ind
 with ``reveal=k`` is visible from frame ``k`` on (progressive output); ``reveal=0`` means always.
 
 Renderers (``convanim.draw``) turn a scene into RGB frames or vector pages.
+
+Interactive outputs (the HTML player) also read two optional parts that pixel renderers ignore:
+``narration(i)``, one line saying what frame ``i`` shows (the step's equation), and ``links()``, the cells a
+reader can point at and how they connect (see ``Links``). A figure kind without them still plays; it just
+has no hover linking and says "step 3 of 9" instead of an equation.
 """
 
 from __future__ import annotations
@@ -61,6 +66,48 @@ class Text:
 
 Primitive = Polygon | Segment | Text
 
+# A cell of the figure: (group number in ``Links.groups``, cell number: row-major index within the group).
+CellRef = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CellGroup:
+    """A grid of cells a reader can point at: an input plane, an output plane, one layer of a stack."""
+
+    name: str  # words for people: "input", "output channel 1", "layer 2"
+    shape: tuple[int, int]  # (rows, columns)
+    cells: tuple[tuple[Point, ...], ...]  # each cell's outline in scene pixels, row-major (rows * columns)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Links:
+    """What the cells of a figure mean, for linking: which cell is computed from which, and when.
+
+    ``reads`` maps a cell to the cells its value is computed from (an output cell to its window's taps on
+    every input channel it reads; a cell of layer n to the cells of layer n - 1 under its kernel). Hovering
+    a cell then shows everything below it (the transitive reads: its receptive field) and everything above
+    it (the transitive readers: what it feeds). ``writes[i]`` are the cells frame ``i`` computes (one entry
+    per frame), so pointing at such a cell can show its frame.
+    """
+
+    groups: tuple[CellGroup, ...]
+    reads: tuple[tuple[CellRef, tuple[CellRef, ...]], ...]
+    writes: tuple[tuple[CellRef, ...], ...]
+
+    def __post_init__(self) -> None:
+        for g, group in enumerate(self.groups):
+            if len(group.cells) != group.shape[0] * group.shape[1]:
+                raise ValueError(f"group {g} ({group.name}): {len(group.cells)} cells for shape {group.shape}")
+        for ref in (r for cell, read in self.reads for r in (cell, *read)):
+            self.check(ref)
+        for ref in (r for frame in self.writes for r in frame):
+            self.check(ref)
+
+    def check(self, ref: CellRef) -> None:
+        g, n = ref
+        if not (0 <= g < len(self.groups) and 0 <= n < len(self.groups[g].cells)):
+            raise ValueError(f"cell {ref} is not a cell of these groups")
+
 
 def _no_frame(_i: int) -> tuple[Primitive, ...]:
     return ()
@@ -80,6 +127,12 @@ class Scene:
     dynamic_z: frozenset[int] = frozenset()
     # A description of the scene for alt text and for tests: named regions in pixel space.
     regions: dict[str, object] = field(default_factory=dict)
+    # Optional, for interactive outputs; both are computed only when asked for (pixel renderers never do).
+    narration: Callable[[int], str] | None = None  # frame -> one line: what it shows (the step's equation)
+    links: Callable[[], Links] | None = None  # the cells a reader can point at, and how they connect
+    # Words about the whole figure (set by the pipeline from the config): its title and alt text.
+    title: str = ""
+    alt: str = ""
 
 
 def text_dump(scene: Scene, frame: int | None = None) -> str:

@@ -57,7 +57,8 @@ class ChannelsFlat(ChannelFigure):
                                sum_xy={c: p.at(h + PAD + 0.45, w / 2) for c, p in inp.items()})
         return Scene(width=width, height=height, background=self.theme.background, static=tuple(static),
                      n_frames=self.n_frames, frame=self.frame_fn(inp, outp, caption_xy),
-                     dynamic_z=frozenset({Z.SHADE, Z.MARK}), regions=regions)
+                     dynamic_z=frozenset({Z.SHADE, Z.MARK}), regions=regions, narration=self.narration,
+                     links=self.links(inp, {c: p.cell for c, p in outp.items()}))
 
     def most_compact(self) -> tuple[int, int]:
         """(input grids per row, output columns) of the most compact arrangement, about 3:2 (fewer rows and

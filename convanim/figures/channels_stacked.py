@@ -27,9 +27,12 @@ class ChannelsStacked(ChannelFigure):
         planes, dots, width, height, margin = self.fit(planes, dots)
         static = self.static(planes, dots, width, margin)
         regions = self.regions(planes, self.role.shape, self.out_shape)
+        links = self.links({c: p for (k, c), p in planes.items() if k == "in"},
+                           {c: p.cell for (k, c), p in planes.items() if k == "out"})
         return Scene(width=width, height=height, background=self.theme.background, static=tuple(static),
                      n_frames=self.n_frames, frame=self.frame_fn(planes),
-                     dynamic_z=frozenset({Z.SHADE, Z.LINES, Z.MARK}), regions=regions)
+                     dynamic_z=frozenset({Z.SHADE, Z.LINES, Z.MARK}), regions=regions, narration=self.narration,
+                     links=links)
 
     def slots(self) -> list[Slot]:
         """From the bottom up: input channels (the last at the bottom), then output channels."""

@@ -70,7 +70,10 @@ class ChannelsStrip(ChannelFigure):
                               for (k, c) in planes if k == "kernel"}}
         frame = self.frame_fn(rows, planes, lines, sum_x, (width / 2, caption_y + 0.45 * s))
         return Scene(width=width, height=height, background=self.theme.background, static=tuple(static),
-                     n_frames=self.n_frames, frame=frame, dynamic_z=frozenset({Z.SHADE, Z.MARK}), regions=regions)
+                     n_frames=self.n_frames, frame=frame, dynamic_z=frozenset({Z.SHADE, Z.MARK}), regions=regions,
+                     narration=self.narration, links=self.links(
+                         {c: p for (k, c), p in planes.items() if k == "in"},
+                         {c: self.out_row(y0) for (k, c), y0 in rows.items() if k == "out"}))
 
     def rows(self) -> tuple[dict[Row, float], list[float], float]:
         """The top of every row, the ellipses' heights, and the bottom of the last row."""
@@ -95,6 +98,10 @@ class ChannelsStrip(ChannelFigure):
             rows[("out", c)] = y
             y += 1.35 * s
         return rows, dots, y
+
+    def out_row(self, y0: float) -> Callable[[int, int], tuple[Point, ...]]:
+        """Output cell (0, q) of the row whose top is ``y0``."""
+        return lambda _r, q: self.out_cell(y0, q)
 
     def out_cell(self, y0: float, q: int) -> tuple[Point, ...]:
         s = self.s

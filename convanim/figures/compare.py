@@ -7,14 +7,16 @@ figure the registry draws for that layer alone, placed under a heading; the two 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from ..config.model import Config
 from ..core.errors import SpecError
 from ..core.options import Compare
-from ..core.scene import Primitive, Scene, Segment, Text
+from ..core.scene import Links, Point, Primitive, Scene, Segment, Text
 from ..core.spec import ConvSpec
 from .geometry import shift, shift_region
+from .links import merge
 from .registry import FigureKind, kind_of, register
 
 Z_HEADING = 0
@@ -44,6 +46,24 @@ def sides(config: Config) -> tuple[Config, Config]:
     one = plain(config)
     plain_side, flipped = (replace(one, spec=replace(one.spec, flip_kernel=flip)) for flip in (False, True))
     return plain_side, flipped
+
+
+SIDES = ("PyTorch", "flipped")
+
+
+def narration(scenes: list[Scene]) -> Callable[[int], str] | None:
+    """Both sides' equations, named."""
+    if any(scene.narration is None for scene in scenes):
+        return None
+    return lambda i: " · ".join(f"{side}: {scene.narration(i)}" for side, scene in zip(SIDES, scenes))  # type: ignore[misc]
+
+
+def links(scenes: list[Scene], offsets: list[Point]) -> Callable[[], Links] | None:
+    """Both sides' cells, named and placed, stepping together."""
+    if any(scene.links is None for scene in scenes):
+        return None
+    return lambda: merge([(f"{side}: ", scene.links(), off)  # type: ignore[misc]
+                          for side, scene, off in zip(SIDES, scenes, offsets)], scenes[0].n_frames)
 
 
 class FlipComparison(FigureKind):
@@ -95,7 +115,7 @@ class FlipComparison(FigureKind):
         regions["traces"] = (regions["left"]["trace"], regions["right"]["trace"])
         return Scene(width=width, height=height, background=th.background, static=tuple(static),
                      n_frames=scenes[0].n_frames, frame=frame, dynamic_z=scenes[0].dynamic_z | scenes[1].dynamic_z,
-                     regions=regions)
+                     regions=regions, narration=narration(scenes), links=links(scenes, offsets))
 
     def alt_text(self, config: Config) -> str:
         one = plain(config)

@@ -11,13 +11,14 @@ that are not drawn is shown as one term, so every number on the figure still equ
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..core.arithmetic import describe
 from ..core.options import RenderOptions, Reveal, Style
-from ..core.scene import Primitive, Segment
+from ..core.scene import Links, Point, Primitive, Segment
 from ..core.spec import ConvSpec
 from ..engine import Role, Step, Trace
 from .geometry import (
@@ -32,6 +33,8 @@ from .geometry import (
     shade,
     shape2,
 )
+from .links import cells_group, plane_group, trace_links
+from .values import sum_line
 
 MAX_PLANES = 8  # more channels than this are elided: the first KEEP_FIRST, an ellipsis, the last
 KEEP_FIRST = 6
@@ -136,6 +139,21 @@ class ChannelFigure:
         if self.groups > 1:
             prims += outline(box, self.hue(group), max(2.0, 0.09 * s), z_line)
         return prims
+
+    def narration(self, frame: int) -> str:
+        """What frame ``frame`` shows: the sum across the planes (a pooling step's equation)."""
+        return sum_line(self.trace, self.step_of(frame), self.chans.inputs)
+
+    def links(self, inputs: dict[int, Plane],
+              outputs: dict[int, Callable[[int, int], tuple[Point, ...]]]) -> Callable[[], Links]:
+        """Every drawn input channel's grid and output channel's cells; an output cell reads its taps on each
+        drawn input channel of its group."""
+        def build() -> Links:
+            groups_in = {c: plane_group(f"input channel {c}", p, self.role.shape) for c, p in inputs.items()}
+            groups_out = {c: cells_group(f"output channel {c}", self.out_shape, cell) for c, cell in outputs.items()}
+            return trace_links(self.trace, groups_in, groups_out, self.chans.steps, self.n_frames)
+
+        return build
 
     def title(self) -> str:
         return describe(self.spec)

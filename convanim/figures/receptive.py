@@ -16,7 +16,7 @@ import numpy as np
 from ..config.model import Config
 from ..core.arithmetic import describe
 from ..core.options import RenderOptions, Style
-from ..core.scene import Point, Polygon, Primitive, Scene, Segment, Text
+from ..core.scene import CellGroup, Links, Point, Polygon, Primitive, Scene, Segment, Text
 from ..core.spec import ConvSpec
 from ..core.text import text_width
 from ..core.words import dims
@@ -24,6 +24,7 @@ from ..engine import Role
 from ..engine.receptive import describe_stack, field, layer_fields, reads, show
 from ..engine.receptive import info_lines as stack_info_lines
 from .geometry import DEFAULT_SCALE, Plane, Z, corners, grid_lines, grid_width, lift, runs, shade, shear
+from .links import cells_group, plane_group
 from .registry import FigureKind, register
 
 Frame = Callable[[int], tuple[Primitive, ...]]
@@ -100,6 +101,48 @@ class Stack:
         return [Text(xy=(width / 2, y), text=f"receptive field of {len(self.specs)} layers", size=size,
                      color=self.theme.caption, font="sans", z=0)]
 
+    def narration(self, frame: int) -> str:
+        """What frame ``frame`` shows: which input cells the top cell's field covers."""
+        pos = self.position(frame)
+        cells = field(self.specs, pos)[0].cells
+        count = math.prod(len(c) for c in cells)
+        spans = ["–".join(dict.fromkeys((str(min(c)), str(max(c))))) if c else "none" for c in cells]
+        where = f"cells {spans[0]}" if len(cells) == 1 else f"rows {spans[0]}, columns {spans[1]}"
+        return (f"layer {len(self.specs)}[{','.join(map(str, pos))}] sees input {where} "
+                f"({count} input cell{'s' if count != 1 else ''})")
+
+    def stack_links(self, groups: Callable[[], list[CellGroup]], offsets: Sequence[tuple[int, int]]
+                    ) -> Callable[[], Links]:
+        """Every plane's cells; a real cell of layer p reads the cells of plane p - 1 under its kernel.
+        ``offsets[p]``: the (row, column) of plane p's cell (0, 0) in its drawn grid (its padding before)."""
+        nd = self.specs[0].ndim
+
+        def build() -> Links:
+            made = groups()
+            edges = []
+            for p in range(1, self.n_planes):
+                spec, below = self.specs[p - 1], made[p - 1].shape
+                size = (1, *plane_size(self.specs, p)) if nd == 1 else plane_size(self.specs, p)
+                for r, c in np.ndindex(*size):
+                    axes = [reads(spec, 0, c)] if nd == 1 else [reads(spec, 0, r), reads(spec, 1, c)]
+                    rows = [0] if nd == 1 else [a + offsets[p - 1][0] for a in axes[0]]
+                    cols = [b + offsets[p - 1][1] for b in axes[-1]]
+                    read = tuple((p - 1, a * below[1] + b) for a in rows for b in cols
+                                 if 0 <= a < below[0] and 0 <= b < below[1])
+                    cell = (r + offsets[p][0]) * made[p].shape[1] + c + offsets[p][1]
+                    edges.append(((p, cell), read))
+            top = made[-1].shape[1]
+            writes = []
+            for i in range(self.n_frames):
+                pos = self.position(i)
+                writes.append(((self.n_planes - 1, pos[0] if nd == 1 else pos[0] * top + pos[1]),))
+            return Links(groups=tuple(made), reads=tuple(edges), writes=tuple(writes))
+
+        return build
+
+    def group_name(self, p: int) -> str:
+        return "input" if p == 0 else f"layer {p}"
+
     def label_width(self, size: float) -> float:
         return max(max(text_width(a, size, "sans"), text_width(b, 0.9 * size, "sans"))
                    for a, b in map(self.label, range(self.n_planes)))
@@ -122,8 +165,12 @@ class Planes(Stack):
         regions = {"plane_centers": [pl.centers(r.shape) for pl, r in zip(planes, roles)],
                    "plane_pad": [pads(self.specs, p)[0] for p in range(self.n_planes)], "plane_role": roles,
                    "fields": self.fields}
+        links = self.stack_links(lambda: [plane_group(self.group_name(p), pl, r.shape)
+                                          for p, (pl, r) in enumerate(zip(planes, roles))],
+                                 [pads(self.specs, p)[0] for p in range(self.n_planes)])
         return Scene(width=width, height=height, background=self.theme.background, static=tuple(static),
-                     n_frames=self.n_frames, frame=self.frame_fn(planes), dynamic_z=dynamic, regions=regions)
+                     n_frames=self.n_frames, frame=self.frame_fn(planes), dynamic_z=dynamic, regions=regions,
+                     narration=self.narration, links=links)
 
     def cell_size(self, roles: list[np.ndarray]) -> float:
         biggest = max(max(r.shape) for r in roles)
@@ -210,8 +257,19 @@ class Strips(Stack):
         static += self.title(width, margin + self.title_h / 2, size)
         regions = {"plane_centers": [self.centers(p) for p in range(n)],
                    "plane_pad": [(0, self.plane_pads[p][0][0]) for p in range(n)], "fields": self.fields}
+        links = self.stack_links(self.groups, [(0, self.plane_pads[p][0][0]) for p in range(n)])
         return Scene(width=width, height=height, background=self.theme.background, static=tuple(static),
-                     n_frames=self.n_frames, frame=self.frame_fn(), dynamic_z=frozenset({10, 20}), regions=regions)
+                     n_frames=self.n_frames, frame=self.frame_fn(), dynamic_z=frozenset({10, 20}), regions=regions,
+                     narration=self.narration, links=links)
+
+    def groups(self) -> list[CellGroup]:
+        """Each row's cells, padding included, as a group."""
+        out = []
+        for p in range(self.n_planes):
+            (before,), (after,) = self.plane_pads[p]
+            n = before + plane_size(self.specs, p)[0] + after
+            out.append(cells_group(self.group_name(p), (1, n), lambda _r, q, p=p, b=before: self.cell(p, q - b)))
+        return out
 
     def y_of(self, p: int) -> float:
         """The top of plane ``p``'s row."""

@@ -9,7 +9,7 @@ sliding beneath it and the output row below. Pure geometry: no pixels here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -18,7 +18,7 @@ from ..config.model import Config
 from ..core.arithmetic import describe
 from ..core.errors import SpecError
 from ..core.options import RenderOptions, Reveal, Style
-from ..core.scene import Point, Polygon, Primitive, Scene, Segment, Text
+from ..core.scene import Links, Point, Polygon, Primitive, Scene, Segment, Text
 from ..core.text import text_width
 from ..engine import Role, Step, Trace, simulate
 from .alt import alt_text
@@ -40,6 +40,7 @@ from .geometry import (
     shade,
     shape2,
 )
+from .links import cells_group, plane_group, trace_links
 from .registry import FigureKind, register
 from .values import caption_of, format_value
 
@@ -109,6 +110,19 @@ class LayerFigure:
     def captions(self) -> list[str]:
         return [caption_of(self.trace, st) for st in self.steps] if self.options.caption else []
 
+    def narration(self, frame: int) -> str:
+        """What frame ``frame`` shows: the step's equation."""
+        return caption_of(self.trace, self.step_of(frame))
+
+    def links(self, inp: Plane, out_cell: Callable[[int, int], tuple[Point, ...]]) -> Callable[[], Links]:
+        """The input grid and the output cells, each output cell reading its window's taps."""
+        def build() -> Links:
+            groups_in = {0: plane_group("input", inp, self.role.shape)}
+            groups_out = {0: cells_group("output", self.out_shape, out_cell)}
+            return trace_links(self.trace, groups_in, groups_out, range(self.n_steps), self.n_frames)
+
+        return build
+
     def window(self, step: Step) -> tuple[set[tuple[int, int]], tuple[int, int, int, int]]:
         """The step's taps as (row, column) on the drawn grid, and its window (r0, c0, rows, cols)."""
         taps = {rc(t, self.nd) for t in step.taps}
@@ -131,7 +145,8 @@ class Stacked(LayerFigure):
                    "input_role": self.role, "trace": self.trace}
         return Scene(width=width, height=height, background=self.theme.background, static=tuple(static),
                      n_frames=self.n_frames, frame=self.frame_fn(inp, outp),
-                     dynamic_z=frozenset({Z.SHADE, Z.LINES, Z.MARK}), regions=regions)
+                     dynamic_z=frozenset({Z.SHADE, Z.LINES, Z.MARK}), regions=regions,
+                     narration=self.narration, links=self.links(inp, outp.cell))
 
     def planes(self) -> tuple[Plane, Plane, int, int, int]:
         """Both planes placed: the output centred above the input, the canvas size and the margin."""
@@ -218,7 +233,7 @@ class Cells(LayerFigure):
             regions["kernel_centers"] = lay.kernel_row.centers((1, w))
         return Scene(width=lay.width, height=lay.height, background=self.theme.background, static=tuple(static),
                      n_frames=self.n_frames, frame=self.frame_fn(lay), dynamic_z=frozenset({Z.SHADE, Z.MARK}),
-                     regions=regions)
+                     regions=regions, narration=self.narration, links=self.links(lay.inp, lay.out_cell))
 
     @property
     def numbers(self) -> bool:
@@ -340,9 +355,7 @@ class Strip(Cells):
             label_xy=(width / 2, margin + label_h * 0.4), kernel_row=flat_plane((left, rows["kernel"]), s)))
         texts = tuple(Text(xy=(left - 0.3 * s, y + s / 2), text=names[k], size=0.36 * s, color=th.caption,
                            anchor="rm", font="sans", z=Z.TEXT) for k, y in rows.items())
-        return Scene(width=scene.width, height=scene.height, background=scene.background,
-                     static=scene.static + texts, n_frames=scene.n_frames, frame=scene.frame,
-                     dynamic_z=scene.dynamic_z, regions=scene.regions)
+        return replace(scene, static=scene.static + texts)
 
     def row_names(self) -> dict[str, str]:
         kernel = "kernel" if not self.spec.is_pool else self.spec.op.value.replace("_", " ")
