@@ -98,5 +98,7 @@ for _fmt in (
            writer="convanim.encode.vector:save_svg", help="one frame as SVG: --step, default 0"),
     Format(name="pdf", suffix=".pdf", mimetype="application/pdf", animated=True,
            writer="convanim.encode.vector:save_pdf", help="one page per frame, or only --step"),
+    Format(name="html", suffix=".html", mimetype="text/html", animated=True, writer="convanim.encode.html:save",
+           help="an interactive player: one self-contained page (DIR/NAME.html); --step starts it paused there"),
 ):
     register(_fmt)
