@@ -47,3 +47,31 @@ def require_torch() -> ModuleType:
 def torch() -> ModuleType:
     """The torch module (see ``require_torch``); session-scoped so hypothesis tests can use it."""
     return require_torch()
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser). Skipped without them
+    locally; under ``CI=true`` a missing Playwright or Chromium is a failure."""
+    import shutil
+
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        binary = None
+        why = f"playwright is not installed ({err})"
+    else:
+        why = "chromium is not installed (apt-get install chromium)"
+    if binary is None:  # pragma: no cover - depends on the environment
+        if IN_CI:
+            pytest.fail(f"{why}; it is required when CI=true", pytrace=False)
+        pytest.skip(why)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=binary, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -8,6 +8,7 @@ the figure registry for the Scene; ``output_paths`` asks the format registry whe
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +44,11 @@ def as_config(config: Config | str | Path | None = None, /, **keys: Any) -> Conf
 
 
 def scene_of(config: Config) -> Scene:
-    """The config's scene; a bad render option becomes a ConfigError naming the file and key."""
+    """The config's scene, titled and with its alt text; a bad render option becomes a ConfigError naming the
+    file and key."""
     try:
-        return figures.scene(config)
+        scene = figures.scene(config)
+        return replace(scene, title=scene.title or config.title, alt=scene.alt or figures.alt_text(config))
     except SpecError as err:
         raise config.error(err.key, err.message) from None
 
