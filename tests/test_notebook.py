@@ -54,13 +54,15 @@ def decode(src: str | None, mimetype: str) -> bytes:
     return base64.b64decode(src.split(",", 1)[1], validate=True)
 
 
-def test_an_animation_is_an_inline_gif_with_alt_text(display) -> None:
+def test_an_animation_is_the_inline_player_with_alt_text(display) -> None:
     anim = convanim.show(str(PS))
     data, _ = display(anim)
     assert "image/png" not in data  # an animation is not stored twice
-    img = img_of(data["text/html"])
-    assert img["alt"] == "Convolution: 5×5 input, 3×3 kernel, stride 2, padding 1 → 3×3 output"
-    with Image.open(io.BytesIO(decode(img["src"], "image/gif"))) as im:
+    html_text = data["text/html"]
+    assert html_text.startswith('<figure class="cv-player') and html_text.count("<script>") == 1
+    alt = "Convolution: 5×5 input, 3×3 kernel, stride 2, padding 1 → 3×3 output"
+    assert f'aria-label="{alt}"' in html_text  # the SVG's alt text
+    with Image.open(io.BytesIO(anim.gif)) as im:  # the GIF stays at hand
         assert im.format == "GIF" and im.n_frames == anim.n_frames == 9
     assert "padding_strides" in data["text/plain"] and "9 frames" in data["text/plain"]
 
@@ -90,7 +92,7 @@ def test_show_takes_a_config_or_yaml_text(display) -> None:
     config = convanim.load_config(PS)
     assert convanim.show(config).n_frames == 9
     anim = convanim.show("input_size: 4\nkernel_size: 3\nstride: 1\n")
-    assert anim.n_frames == 4 and display(anim)[0]["text/html"].startswith("<img")
+    assert anim.n_frames == 4 and display(anim)[0]["text/html"].startswith("<figure")
 
 
 def test_bad_step_and_bad_config_raise_one_line_errors() -> None:

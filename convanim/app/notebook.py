@@ -1,11 +1,13 @@
-"""Animation: a config shown inline in Jupyter, a GIF (or a still PNG) embedded in the notebook with alt text.
+"""Animation: a config shown inline in Jupyter as the interactive player (or a still PNG), with alt text.
 
 ``convanim.show("configs/padding_strides.yaml")`` returns an Animation. Jupyter displays it through
-``_repr_html_``: an ``<img>`` with the GIF inlined as base64 and the alt text generated from the spec.
-A still, that is a one-frame animation or ``show(..., step=3)`` (that frame only), is a PNG and also has
+``_repr_html_``: the HTML player (``encode.html``: SVG, controls, hover linking; its script defines itself
+once per page, and without scripts, as in a static nbconvert page, the poster frame still shows). A still,
+that is a one-frame animation or ``show(..., step=3)`` (that frame only), is a PNG ``<img>`` and also has
 ``_repr_png_`` for front ends without HTML; an animation has no PNG form (``_repr_png_`` returns None, so
-notebooks do not store the figure twice). Rendering happens on first display, in a temporary folder that
-is removed at once: nothing is written to the working directory unless you call ``.save(path)``.
+notebooks do not store the figure twice). The GIF stays at hand: ``.gif`` (bytes) and ``.save("x.gif")``.
+Rendering happens on first display, in memory or a temporary folder that is removed at once: nothing is
+written to the working directory unless you call ``.save(path)``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class Animation:
         self.step = step
         self._scene: Scene | None = None
         self._data: bytes | None = None
+        self._gif: bytes | None = None
         if step is not None and not (isinstance(step, int) and 0 <= step < self.n_frames):
             raise config.error(None, f"step: must be between 0 and {self.n_frames - 1}, got {step!r}")
 
@@ -88,6 +91,24 @@ class Animation:
                 self._data = self.save(Path(tmp) / ("still.png" if self.still else "animation.gif")).read_bytes()
         return self._data
 
+    @property
+    def gif(self) -> bytes:
+        """The whole animation as a GIF (rendered once)."""
+        if self._gif is None:
+            if not self.still:
+                self._gif = self.data
+            else:
+                with tempfile.TemporaryDirectory(prefix="convanim-") as tmp:
+                    self._gif = Animation(self.config).save(Path(tmp) / "animation.gif").read_bytes()
+        return self._gif
+
+    @property
+    def html(self) -> str:
+        """The interactive player as an HTML fragment, its CSS and script included."""
+        from ..encode.html import fragment
+
+        return fragment(self.scene, self.config.render, start=self.step)
+
     # ---------------------------------------------------------------- files
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the figure to ``path``; its suffix picks the format (.gif .apng .webp .mp4 .pdf: the animation,
@@ -107,6 +128,8 @@ class Animation:
 
     # ---------------------------------------------------------------- display
     def _repr_html_(self) -> str:
+        if not self.still:
+            return self.html
         data = base64.b64encode(self.data).decode("ascii")
         return (f'<img src="data:{self.mimetype};base64,{data}" alt="{html.escape(self.alt)}" '
                 f'title="{html.escape(self.config.title)}" style="max-width: 100%; height: auto">')
