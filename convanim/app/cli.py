@@ -161,7 +161,7 @@ def render(configs: tuple[str, ...], out_dir: str, formats: tuple[str, ...], ste
 @_one_line_errors
 def gallery(configs: tuple[str, ...], out_dir: str, recursive: bool, jobs: int | None, force: bool, quiet: bool,
             title: str) -> None:
-    """Render configs as GIFs and write DIR/index.html and DIR/README.md showing every figure.
+    """Render configs as GIFs and players and write DIR/index.html and DIR/README.md showing every figure.
 
     Example: convanim gallery configs -o output
     """
@@ -169,7 +169,8 @@ def gallery(configs: tuple[str, ...], out_dir: str, recursive: bool, jobs: int |
     from .gallery import check_pages, write_gallery
 
     check_pages(out_dir)  # before rendering: never into a folder whose README.md is someone else's
-    result = _run_batch(plan(configs, out_dir, ("gif",), None, recursive=recursive, force=force), jobs, quiet)
+    result = _run_batch(plan(configs, out_dir, ("gif", "html"), None, recursive=recursive, force=force), jobs,
+                        quiet)
     if result.done:
         pages = write_gallery(result.done, out_dir, title=title)
         if not quiet:

@@ -1,9 +1,10 @@
 """The gallery page: every rendered figure as a card (title, parameters, PyTorch line, config link, alt text).
 
-``write_gallery(tasks, out_dir)`` writes ``out_dir/index.html`` (one self-contained file: inline CSS, no
-scripts, fonts or CDNs; images by relative path, so it works offline and on GitHub Pages) and
-``out_dir/README.md`` (the same, for GitHub's file view). Both are deterministic: figures in the order
-given, no dates.
+``write_gallery(tasks, out_dir)`` writes ``out_dir/index.html`` (one self-contained file: inline CSS and the
+player's script once, no fonts or CDNs; every card holds the figure's interactive player, taken from its
+``NAME.html``, and links its GIF, by relative path, so it works offline and on GitHub Pages) and
+``out_dir/README.md`` (the same with the GIFs, for GitHub's file view). Both are deterministic: figures in
+the order given, no dates.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from urllib.parse import quote
 from ..core.arithmetic import describe
 from ..core.errors import ConvanimError
 from ..core.files import write_text_atomic
+from ..encode.html import figure_of, player_code
 from .batch import Task
 
 WIDE = 2.2  # a figure this many times wider than tall spans the whole row
@@ -41,6 +43,8 @@ class Figure:
     torch: str  # spec.torch_line()
     config: str  # link to the config file
     config_label: str  # the config's path as given
+    player: str = ""  # the interactive player's <figure>, "" when none was rendered
+    page: str = ""  # link to the player's own page
 
 
 def _href(target: Path, page_dir: Path) -> str:
@@ -59,6 +63,14 @@ def _image_size(path: Path) -> tuple[int, int]:
     return struct.unpack("<HH", head[6:10])
 
 
+def _player(page: Path | None) -> str:
+    """The player in a figure's ``NAME.html``, or "" (no such file, or not one of ours)."""
+    try:
+        return (figure_of(page.read_text(encoding="utf-8")) or "") if page is not None else ""
+    except OSError:
+        return ""
+
+
 def figures(tasks: Iterable[Task], out_dir: str | os.PathLike[str]) -> list[Figure]:
     """The cards for ``tasks`` (configs rendered as GIF into ``out_dir``), in the order given."""
     out = Path(out_dir)
@@ -66,9 +78,12 @@ def figures(tasks: Iterable[Task], out_dir: str | os.PathLike[str]) -> list[Figu
     for task in tasks:
         image = next((p for p in task.outputs if p.suffix == ".gif"), task.outputs[0])
         width, height = _image_size(image)
+        page = next((p for p in task.outputs if p.suffix == ".html"), None)
+        player = _player(page)
         cards.append(Figure(name=task.name, title=task.title, image=_href(image, out), width=width, height=height,
                             alt=task.alt, params=describe(task.spec), torch=task.spec.torch_line(),
-                            config=_href(task.path, out), config_label=Path(task.path).as_posix()))
+                            config=_href(task.path, out), config_label=Path(task.path).as_posix(),
+                            player=player, page=_href(page, out) if player and page else ""))
     return cards
 
 
@@ -95,8 +110,12 @@ main { display: grid; gap: 1.25rem; grid-template-columns: repeat(auto-fill, min
 .card h2 a { color: inherit; text-decoration: none; }
 .card h2 a:hover { text-decoration: underline; }
 .figure { display: flex; align-items: center; justify-content: center; min-height: 8rem; padding: .5rem;
+          flex-direction: column;
           background: #ffffff; border-radius: 8px; overflow: hidden; }
 .figure img { display: block; max-width: 100%; height: auto; }
+.figure .cv-player { width: 100%; color: #1f2328; color-scheme: light; }
+.files { margin: 0; font-size: .85rem; }
+.files a { color: var(--link); }
 .params { margin: 0; color: var(--muted); font-size: .9rem; }
 code, pre { font-family: ui-monospace, SFMono-Regular, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace; }
 pre { margin: 0; padding: .5rem .65rem; background: var(--code); border: 1px solid var(--line); border-radius: 6px;
@@ -114,17 +133,28 @@ def _card(fig: Figure) -> str:
     anchor = re.sub(r"[^\w-]", "-", fig.name)
     return f"""<article class="card{wide}" id="{e(anchor)}">
 <h2><a href="#{e(anchor)}">{e(fig.title)}</a></h2>
-<a class="figure" href="{e(fig.image)}"><img src="{e(fig.image)}" alt="{e(fig.alt)}"{size}></a>
+{_figure(fig, size)}
 <p class="params">{e(fig.params)}</p>
 <pre><code>{e(fig.torch)}</code></pre>
 <p class="config">Config: <a href="{e(fig.config)}">{e(fig.config_label)}</a></p>
 </article>"""
 
 
+def _figure(fig: Figure, size: str) -> str:
+    """The card's figure: the player (and links to the GIF and the player's page), or the GIF."""
+    e = html.escape
+    if not fig.player:
+        return f'<a class="figure" href="{e(fig.image)}"><img src="{e(fig.image)}" alt="{e(fig.alt)}"{size}></a>'
+    return (f'<div class="figure">{fig.player}</div>\n<p class="files">Files: <a href="{e(fig.image)}">GIF</a> · '
+            f'<a href="{e(fig.page)}">player page</a></p>')
+
+
 def gallery_html(cards: list[Figure], title: str = "convanim gallery") -> str:
     """The page: a responsive grid of cards, self-contained, every text escaped."""
     e = html.escape
     count = f"{len(cards)} figure{'s' if len(cards) != 1 else ''}"
+    players = any(c.player for c in cards)
+    css, js = player_code()
     body = "\n".join(_card(c) for c in cards)
     return f"""<!doctype html>
 <html lang="en">
@@ -134,6 +164,7 @@ def gallery_html(cards: list[Figure], title: str = "convanim gallery") -> str:
 {MARK_HTML}
 <title>{e(title)}</title>
 <style>{CSS}</style>
+{f"<style>{css}</style>" if players else ""}
 </head>
 <body>
 <header>
@@ -143,7 +174,9 @@ def gallery_html(cards: list[Figure], title: str = "convanim gallery") -> str:
 <main>
 {body}
 </main>
-<footer>Made with convanim. Blue: input, dashed: padding, green: output.</footer>
+<footer>Made with convanim. Blue: input, dashed: padding, green: output. Hover a cell to see what it reads
+and what reads it; click to pin.</footer>
+{f"<script>{js}</script>" if players else ""}
 </body>
 </html>
 """

@@ -17,7 +17,7 @@ import hashlib
 import html
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -155,30 +155,74 @@ class Painted:
 
     svg: str
     styles: Styles
-    table: list[tuple[int, str]]  # distinct per-frame shapes: (slot, SVG)
-    frames: list[list[int]]  # per frame: indices into ``table``
+    table: list[tuple[int, str]]  # distinct per-frame shapes at the origin: (slot, SVG)
+    frames: list[list[float | int]]  # per frame: [index into ``table``, x, y, ...]
 
 
 def dynamic_levels(scene: Scene, frames: list[tuple[Primitive, ...]]) -> list[int]:
     return sorted(set(scene.dynamic_z) | {p.z for f in frames for p in f})
 
 
+def anchor_of(prim: Primitive) -> tuple[float, float]:
+    """The point a primitive is placed by: its first corner, its start, or its text anchor (rounded)."""
+    x, y = prim.points[0] if isinstance(prim, Polygon) else prim.start if isinstance(prim, Segment) else prim.xy
+    return round(float(x), 2), round(float(y), 2)
+
+
+def short(v: float) -> float | int:
+    return int(v) if v == int(v) else v
+
+
 def frame_table(frames: list[tuple[Primitive, ...]], levels: list[int],
-                styles: Styles) -> tuple[list[tuple[int, str]], list[list[int]]]:
-    """The distinct shapes of every frame (in each slot) and each frame's list of them."""
+                styles: Styles) -> tuple[list[tuple[int, str]], list[list[float | int]]]:
+    """The distinct shapes of every frame, each drawn at the origin, and per frame the flat list
+    ``[shape, x, y, shape, x, y, ...]`` of the shapes it shows and where. A frame's polygons and lines in one
+    slot form one shape (a footprint that only moves is stored once); each text is a shape of its own."""
     index: dict[tuple[int, str], int] = {}
     table: list[tuple[int, str]] = []
     out = []
     for i, prims in enumerate(frames):
-        shown = []
-        for prim in sorted((p for p in prims if p.reveal <= i), key=lambda p: p.z):
-            key = (levels.index(prim.z), markup([prim], styles, "'"))
+        shown: list[float | int] = []
+        for slot, group in pieces(sorted((p for p in prims if p.reveal <= i), key=lambda p: p.z), levels):
+            ax, ay = anchor_of(group[0])
+            key = (slot, markup([shift(p, -ax, -ay) for p in group], styles, "'"))
             if key not in index:
                 index[key] = len(table)
                 table.append(key)
-            shown.append(index[key])
+            shown += [index[key], short(ax), short(ay)]
         out.append(shown)
     return table, out
+
+
+def pieces(prims: list[Primitive], levels: list[int]) -> list[tuple[int, list[Primitive]]]:
+    """A frame's primitives (in drawing order) as (slot, group): consecutive shapes of one slot together,
+    each text alone."""
+    out: list[tuple[int, list[Primitive]]] = []
+    for prim in prims:
+        slot = levels.index(prim.z)
+        if out and out[-1][0] == slot and not isinstance(prim, Text) and not isinstance(out[-1][1][-1], Text):
+            out[-1][1].append(prim)
+        else:
+            out.append((slot, [prim]))
+    return out
+
+
+def shift(prim: Primitive, dx: float, dy: float) -> Primitive:
+    """A primitive moved by (dx, dy)."""
+    if isinstance(prim, Polygon):
+        return replace(prim, points=tuple((x + dx, y + dy) for x, y in prim.points))
+    if isinstance(prim, Segment):
+        return replace(prim, start=(prim.start[0] + dx, prim.start[1] + dy), end=(prim.end[0] + dx, prim.end[1] + dy))
+    return replace(prim, xy=(prim.xy[0] + dx, prim.xy[1] + dy))
+
+
+def placed(table: list[tuple[int, str]], frame: list[float | int], slots: int) -> list[str]:
+    """Each slot's SVG for one frame (as the script builds it)."""
+    out = ["" for _ in range(slots)]
+    for k in range(0, len(frame), 3):
+        slot, shape = table[int(frame[k])]
+        out[slot] += f"<g transform='translate({num(frame[k + 1])} {num(frame[k + 2])})'>{shape}</g>"
+    return out
 
 
 def paint(scene: Scene, poster: int, label: str) -> Painted:
@@ -190,9 +234,7 @@ def paint(scene: Scene, poster: int, label: str) -> Painted:
     for p in scene.static:
         bands[bisect.bisect_left(levels, p.z)].append(p)
     table, order = frame_table(frames, levels, styles)
-    slots = ["" for _ in levels]
-    for k in order[poster] if order else []:
-        slots[table[k][0]] += table[k][1]
+    slots = placed(table, order[poster], len(levels)) if order else ["" for _ in levels]
     parts = [f'<rect width="{scene.width}" height="{scene.height}" fill="{scene.background}"/>']
     for j, band in enumerate(bands):
         for reveal, run in in_order(band):
@@ -244,8 +286,8 @@ def poster_frame(scene: Scene, options: RenderOptions) -> int:
 
 
 def fragment(scene: Scene, options: RenderOptions, *, start: int | None = None, code: bool = True) -> str:
-    """One player as an HTML fragment (a ``<figure>``); with ``code`` its CSS and script come along (each
-    defines itself once per page, so any number of fragments may carry them)."""
+    """One player as an HTML fragment (a ``<figure>``); with ``code`` the shared CSS before it and the script
+    after it come along (the script defines itself once per page, so any number of fragments may carry it)."""
     poster = poster_frame(scene, options) if start is None else start
     label = scene.alt or scene.title or "an animation of a convolution"
     painted = paint(scene, poster, label)
@@ -264,11 +306,18 @@ def fragment(scene: Scene, options: RenderOptions, *, start: int | None = None, 
     body = painted.svg + status + transcript + blob
     scope = "cv-" + hashlib.sha256(body.encode()).hexdigest()[:10]
     css, js = player_code()
-    return (f'<figure class="cv-player {scope}" aria-label="{e(scene.title or label)}">'
-            f"<style>{painted.styles.css(scope)}{css if code else ''}</style>"
-            f'<div class="cv-stage">{painted.svg}</div>{status}{transcript}'
-            f'<script type="application/json" class="cv-data">{blob}</script></figure>'
-            + (f"<script>{js}</script>" if code else ""))
+    figure = (f'<figure class="cv-player {scope}" aria-label="{e(scene.title or label)}">'
+              f"<style>{painted.styles.css(scope)}</style>"
+              f'<div class="cv-stage">{painted.svg}</div>{status}{transcript}'
+              f'<script type="application/json" class="cv-data">{blob}</script></figure>')
+    return f"<style>{css}</style>{figure}<script>{js}</script>" if code else figure
+
+
+def figure_of(page: str) -> str | None:
+    """The player's ``<figure>`` (without the shared CSS and script) in a page this module wrote, or None."""
+    start = page.find('<figure class="cv-player')
+    end = page.find("</figure>", start)
+    return page[start:end + len("</figure>")] if start >= 0 and end >= 0 else None
 
 
 def document(scene: Scene, options: RenderOptions, *, start: int | None = None) -> str:

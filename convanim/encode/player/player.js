@@ -140,7 +140,11 @@
     function show(i) {
       frame = Math.max(0, Math.min(n - 1, i));
       var html = slots.map(function () { return ""; });
-      data.frames[frame].forEach(function (k) { html[data.table[k][0]] += data.table[k][1]; });
+      var f = data.frames[frame];
+      for (var k = 0; k < f.length; k += 3) {  // [shape, x, y, ...]: each shape is drawn at the origin
+        var shape = data.table[f[k]];
+        html[shape[0]] += "<g transform='translate(" + f[k + 1] + " " + f[k + 2] + ")'>" + shape[1] + "</g>";
+      }
       slots.forEach(function (g, s) { if (shown[s] !== html[s]) { g.innerHTML = html[s]; shown[s] = html[s]; } });
       reveals.forEach(function (g) { g.style.display = +g.dataset.r <= frame ? "" : "none"; });
       ui.slider.value = frame;
