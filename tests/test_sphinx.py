@@ -99,13 +99,15 @@ def project(tmp: Path, index: str) -> Path:
     return src
 
 
-def build(src: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", *args, str(src), str(src.parent / "out")],
+def build(src: Path, *args: str, builder: str = "html", out: str = "out") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sphinx", "-b", builder, *args, str(src), str(src.parent / out)],
                           capture_output=True, text=True, timeout=180)
 
 
 def cached(out: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_mtime_ns for p in (out / ".doctrees" / "convanim").iterdir()}
+    """The rendered figures in the cache (stills for other builders aside)."""
+    return {p.name: p.stat().st_mtime_ns for p in (out / ".doctrees" / "convanim").iterdir()
+            if p.is_file() and "-still" not in p.name}
 
 
 def test_build_renders_images_with_alt_text_and_caches_them(sphinx: None, tmp_path: Path) -> None:
@@ -165,3 +167,83 @@ def test_bad_configs_are_warnings_naming_file_and_key(sphinx: None, tmp_path: Pa
     assert "Still here." in (tmp_path / "out" / "index.html").read_text()
     strict = build(src, "-W", "-E")  # -W makes them errors, as for any warning
     assert strict.returncode != 0
+
+
+PLAYERS = """\
+Players
+=======
+
+.. toctree::
+
+   guide/page
+
+.. convanim:: configs/ps.yaml
+   :format: html
+   :caption: The first player.
+   :name: fig-player
+
+Some text between them.
+
+.. convanim::
+   :format: html
+
+   title: Second
+   input_size: 7
+   kernel_size: 3
+   dilation: 2
+
+.. convanim:: configs/ps.yaml
+   :format: svg
+
+.. convanim:: configs/ps.yaml
+"""
+
+
+def test_html_build_embeds_two_players_that_work(sphinx: None, browser, tmp_path: Path) -> None:
+    src = project(tmp_path, PLAYERS)
+    result = build(src)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    out = tmp_path / "out"
+    index = (out / "index.html").read_text()
+    assert index.count('<figure class="cv-player') == 2 and "convanim-player.js" in index
+    assert (out / "_static" / "convanim-player.js").exists() and (out / "_static" / "convanim-player.css").exists()
+    assert re.search(r'<figure[^>]*id="fig-player"', index) and "The first player." in index
+    assert [i["src"].rsplit(".", 1)[1] for i in Imgs(index).imgs] == ["svg", "gif"]  # HTML shows them as asked
+    page = browser.new_page(reduced_motion="reduce")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((out / "index.html").as_uri())
+    page.wait_for_selector("figure.cv-player[data-ready] >> nth=1")
+    figs = page.locator("figure.cv-player")
+    assert figs.count() == 2
+    figs.nth(1).locator("button[data-act=last]").click()
+    assert [figs.nth(k).get_attribute("data-frame") for k in range(2)] == ["0", "8"]
+    figs.nth(0).focus()
+    page.keyboard.press("ArrowRight")
+    assert [figs.nth(k).get_attribute("data-frame") for k in range(2)] == ["1", "8"]
+    assert figs.nth(1).locator(".cv-status").inner_text().startswith("Step 9 of 9: y[2,2] = ")
+    shot = tmp_path / "sphinx.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"sphinx screenshot: {shot}")
+    assert errors == []
+    page.close()
+
+
+def test_latex_build_includes_stills_never_a_gif_or_svg(sphinx: None, tmp_path: Path) -> None:
+    src = project(tmp_path, PLAYERS + "\n.. convanim:: configs/ps.yaml\n   :format: png\n   :step: 2\n")
+    (src / "conf.py").write_text('project = "demo"\nextensions = ["convanim.sphinx"]\n'
+                                 'latex_documents = [("index", "demo.tex", "Demo", "me", "manual")]\n')
+    result = build(src, builder="latex", out="latex")
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    tex = (tmp_path / "latex" / "demo.tex").read_text()
+    included = re.findall(r"\\sphinxincludegraphics(?:\[[^]]*\])?\{\{?([^}]+?)\}?(\.\w+)\}", tex)
+    suffixes = [suffix for _, suffix in included]
+    assert len(included) == 7, included  # two players, a png, two svgs and two gifs (one on the guide page)
+    assert not {".gif", ".svg", ".html"} & set(suffixes), suffixes
+    assert set(suffixes) <= {".pdf", ".png"}
+    assert "cv-player" not in tex and "<figure" not in tex
+    for name, suffix in included:
+        assert (tmp_path / "latex" / f"{name}{suffix}").exists(), name
+    assert "The first player." in tex

@@ -14,9 +14,12 @@ In ``conf.py``: ``extensions = ["convanim.sphinx"]``. Then, in a document::
        render: {numbers: true}
 
 The path is relative to the document, or to the source folder when it starts with ``/`` (as for Sphinx's
-``image``). Options: ``:format:`` gif (default), apng, webp, or png / svg for one frame (``:step:``,
-default 0); ``:step:``; ``:caption:`` (makes a figure); ``:alt:`` (default: generated from the spec);
-``:width:``, ``:align:``, ``:class:``, ``:name:`` as for ``figure``. Figures are rendered into
+``image``). Options: ``:format:`` gif (default), apng, webp, html (the interactive player), or png / svg
+for one frame (``:step:``, default 0); ``:step:``; ``:caption:`` (makes a figure); ``:alt:`` (default:
+generated from the spec); ``:width:``, ``:align:``, ``:class:``, ``:name:`` as for ``figure``. Builders
+that are not HTML (LaTeX and PDF, man, text, ...) get a still of ``:step:`` (default the first frame) as
+PDF or PNG instead of an animation or an SVG they cannot include; the player's script and CSS are added
+to HTML builds as static files, once per page. Figures are rendered into
 ``<doctreedir>/convanim/NAME-HASH.EXT`` with the batch manifest's content hash, so an unchanged config is
 never rendered twice, not even by a fresh build (``-E``); the builder copies them into ``_images/`` like
 any image. Editing a config file rebuilds the documents that show it. A bad config is a warning that names
@@ -33,6 +36,7 @@ from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -44,8 +48,9 @@ logger = logging.getLogger(__name__)
 
 
 def image_formats() -> tuple[str, ...]:
-    """The registered formats a browser shows as an image (not video or PDF): the directive's choices."""
-    return tuple(f.name for f in encode.formats() if f.mimetype.startswith("image/"))
+    """The directive's choices: the registered formats a browser shows as an image (not video or PDF), and
+    the HTML player."""
+    return tuple(f.name for f in encode.formats() if f.mimetype.startswith("image/") or f.mimetype == "text/html")
 
 
 def is_still(fmt: encode.Format) -> bool:
@@ -108,32 +113,76 @@ class ConvanimDirective(SphinxDirective):
 
     def _run(self) -> list[nodes.Node]:
         from .batch import content_hash
-        from .pipeline import alt_text, render
+        from .pipeline import alt_text
 
         data, config = self._config()
         fmt = encode.get(self.options.get("format", "gif"))
         step = self.options.get("step", 0 if is_still(fmt) else None)
         digest = content_hash(data, config, (fmt.name,), step)
         stem = f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', config.name).strip('._') or 'convanim'}-{digest[:16]}"
+        alt = self.options.get("alt") or alt_text(config) + ("" if step is None else f"; frame {step + 1}")
+        if fmt.mimetype == "image/png":  # every builder can include a PNG
+            return self._wrap([self._image(self._rendered(config, fmt, stem, step), alt)])
+        if fmt.name == "html":
+            shown: nodes.Node = nodes.raw("", self._player(config, stem, step, alt), format="html")
+        else:
+            shown = self._image(self._rendered(config, fmt, stem, step), alt)
+        # Builders that are not HTML (LaTeX/PDF, ...) get a still of the step (default the first), as PDF or PNG.
+        still_step = step or 0
+        still = f"{stem}-still{still_step}"
+        for name in ("pdf", "png"):
+            self._rendered(config, encode.get(name), still, still_step)
+        cache = Path(self.env.doctreedir) / "convanim"
+        still_uri = "/" + Path(os.path.relpath(cache / f"{still}.*", self.env.srcdir)).as_posix()
+        still_alt = self.options.get("alt") or f"{alt_text(config)}; frame {still_step + 1}"
+        return self._wrap([addnodes.only("", shown, expr="html"),
+                           addnodes.only("", self._image(still_uri, still_alt), expr="not html")])
+
+    def _rendered(self, config: Any, fmt: encode.Format, stem: str, step: int | None) -> str:
+        """Render ``config`` as ``fmt`` into the cache (unless it is there); its URI relative to the source."""
+        from .pipeline import render
+
         cache = Path(self.env.doctreedir) / "convanim"
         target = fmt.output(cache, stem, step)
         if not target.exists():
             [written] = render(dataclasses.replace(config, name=stem), cache, [fmt.name], step)
             logger.info("convanim: rendered %s", written.name)
-        alt = self.options.get("alt") or alt_text(config) + ("" if step is None else f"; frame {step + 1}")
-        uri = "/" + Path(os.path.relpath(target, self.env.srcdir)).as_posix()  # "/": relative to srcdir
+        return "/" + Path(os.path.relpath(target, self.env.srcdir)).as_posix()  # "/": relative to srcdir
+
+    def _player(self, config: Any, stem: str, step: int | None, alt: str) -> str:
+        """The player's ``<figure>`` (its script and CSS come once per page, as static files)."""
+        from ..core.files import write_text_atomic
+        from ..encode.html import fragment
+        from .pipeline import scene_of
+
+        target = Path(self.env.doctreedir) / "convanim" / "players" / f"{stem}.html"
+        if not target.exists():
+            scene = dataclasses.replace(scene_of(config), alt=alt)
+            write_text_atomic(target, fragment(scene, config.render, start=step, code=False))
+            logger.info("convanim: rendered %s", target.name)
+        return target.read_text(encoding="utf-8")
+
+    def _image(self, uri: str, alt: str) -> nodes.image:
         image = nodes.image(uri=uri, alt=alt)
         if "width" in self.options:
             image["width"] = self.options["width"]
         image["classes"] += self.options.get("class", [])
+        return image
+
+    def _wrap(self, content: list[nodes.Node]) -> list[nodes.Node]:
+        """The content as is (aligned, named), or in a figure with the caption."""
         caption = self.options.get("caption")
         if not caption:
-            if "align" in self.options:
-                image["align"] = self.options["align"]
-            self.set_source_info(image)
-            self.add_name(image)
-            return [image]
-        figure = nodes.figure("", image)
+            target = content[0]
+            if "align" in self.options and isinstance(target, nodes.image):
+                target["align"] = self.options["align"]
+            if len(content) > 1:
+                target = nodes.container("", *content, classes=["convanim"])
+                content = [target]
+            self.set_source_info(target)
+            self.add_name(target)
+            return content
+        figure = nodes.figure("", *content)
         if "align" in self.options:
             figure["align"] = self.options["align"]
         inline, messages = self.state.inline_text(caption, self.lineno)
@@ -143,7 +192,24 @@ class ConvanimDirective(SphinxDirective):
         return [figure, *messages]
 
 
+def add_player_files(app: Any) -> None:
+    """HTML builders: the player's CSS and script, once per page, as static files."""
+    if getattr(app.builder, "format", "") != "html":
+        return
+    from ..core.files import write_text_atomic
+    from ..encode.html import player_code
+
+    static = Path(app.doctreedir) / "convanim-static"
+    css, js = player_code()
+    write_text_atomic(static / "convanim-player.css", css)
+    write_text_atomic(static / "convanim-player.js", js)
+    app.config.html_static_path.append(str(static))
+    app.add_css_file("convanim-player.css")
+    app.add_js_file("convanim-player.js")
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Register the ``convanim`` directive."""
     app.add_directive("convanim", ConvanimDirective)
+    app.connect("builder-inited", add_player_files)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
