@@ -32,6 +32,7 @@ _EXPORTS = {
     "Step": "engine.simulate",
     "render": "app.pipeline",
     "show": "app.notebook",
+    "explore": "app.explore",
 }
 
 __all__ = ["__version__", *_EXPORTS]

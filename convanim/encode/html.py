@@ -18,7 +18,7 @@ import html
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -41,6 +41,7 @@ def player_code() -> tuple[str, str]:
     return (folder / "player.css").read_text(encoding="utf-8"), (folder / "player.js").read_text(encoding="utf-8")
 
 
+@lru_cache(maxsize=1 << 16)
 def num(v: float) -> str:
     """A coordinate as short text: two decimals at most, no trailing zeros."""
     text = f"{v:.2f}".rstrip("0").rstrip(".")
@@ -77,6 +78,7 @@ class Styles:
         return "".join(f".{scope} .{name}{{{rule}}}" for rule, name in self.names.items())
 
 
+@lru_cache(maxsize=1 << 14)
 def rule_of(prim: Primitive) -> str:
     """The CSS declarations of a primitive's look."""
     if isinstance(prim, Polygon):

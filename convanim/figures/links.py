@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from ..core.scene import CellGroup, CellRef, Links, Point
-from ..engine import Trace
+from ..engine import Step, Trace
 from .geometry import Plane, rc
 
 
@@ -32,17 +32,18 @@ def per_frame(writes: Sequence[tuple[CellRef, ...]], n_frames: int) -> tuple[tup
 
 
 def trace_links(trace: Trace, inputs: Mapping[int, CellGroup], outputs: Mapping[int, CellGroup],
-                frame_steps: Sequence[int], n_frames: int) -> Links:
-    """Links of a layer drawn as input groups (by input channel) and output groups (by output channel):
-    frame ``i`` computes step ``frame_steps[i]``, whose output cell reads its taps on every drawn input channel."""
+                frames: Sequence[int], n_frames: int, step_of: Callable[[int], Step] | None = None) -> Links:
+    """Links of a layer drawn as input groups (by input channel) and output groups (by output channel): frame
+    ``frames[k]`` computes ``step_of(frames[k])`` (default: the trace's step of that number), whose output cell
+    reads its taps on every drawn input channel."""
     nd = trace.spec.ndim
     g_in = {c: n for n, c in enumerate(inputs)}
     g_out = {c: len(inputs) + n for n, c in enumerate(outputs)}
     in_cols = next(iter(inputs.values())).shape[1]
     reads: list[tuple[CellRef, tuple[CellRef, ...]]] = []
     writes: list[tuple[CellRef, ...]] = []
-    for k in frame_steps:
-        step = trace.steps[k]
+    for k in frames:
+        step = step_of(k) if step_of is not None else trace.steps[k]
         r, c = rc(step.position, nd)
         cell = (g_out[step.channel], r * outputs[step.channel].shape[1] + c)
         taps = [rc(t, nd) for t in step.taps]

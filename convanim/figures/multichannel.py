@@ -76,6 +76,7 @@ class ChannelFigure:
         self.role = as_rows(trace.grid.role, self.nd)
         self.out_shape = shape2(spec.output_size)
         self.steps = trace.steps
+        self.made: dict[int, Step] = {}
         self.n_frames = len(chans.steps) + options.hold_last
         self.groups = 1 if spec.is_pool else spec.groups
         self.numbers = options.numbers or self.style is Style.FLAT
@@ -84,7 +85,11 @@ class ChannelFigure:
         self.s = float(options.scale or (default if planes <= 3 else round(default * (0.8 if planes <= 5 else 0.65))))
 
     def step_of(self, frame: int) -> Step:
-        return self.steps[self.chans.steps[min(frame, len(self.chans.steps) - 1)]]
+        """The step frame ``frame`` shows (built once: the frames, narration and links all ask)."""
+        i = min(frame, len(self.chans.steps) - 1)
+        if i not in self.made:
+            self.made[i] = self.steps[self.chans.steps[i]]
+        return self.made[i]
 
     def in_group(self, ci: int) -> int:
         return 0 if self.spec.is_pool else ci // (self.spec.in_channels // self.groups)
@@ -151,7 +156,8 @@ class ChannelFigure:
         def build() -> Links:
             groups_in = {c: plane_group(f"input channel {c}", p, self.role.shape) for c, p in inputs.items()}
             groups_out = {c: cells_group(f"output channel {c}", self.out_shape, cell) for c, cell in outputs.items()}
-            return trace_links(self.trace, groups_in, groups_out, self.chans.steps, self.n_frames)
+            return trace_links(self.trace, groups_in, groups_out, range(len(self.chans.steps)), self.n_frames,
+                               self.step_of)
 
         return build
 

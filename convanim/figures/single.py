@@ -60,6 +60,7 @@ class LayerFigure:
         self.nd = self.spec.ndim
         self.style = options.resolved_style(self.nd)
         self.steps = trace.steps
+        self.made: dict[int, Step] = {}
         self.n_steps = len(self.steps)
         self.n_frames = self.n_steps + options.hold_last
         self.role = as_rows(trace.grid.role, self.nd)
@@ -82,7 +83,11 @@ class LayerFigure:
         return min(0.42 * self.s, 0.85 * self.s / widest)
 
     def step_of(self, frame: int) -> Step:
-        return self.steps[min(frame, self.n_steps - 1)]
+        """The step frame ``frame`` shows (built once: the frames, narration and links all ask)."""
+        i = min(frame, self.n_steps - 1)
+        if i not in self.made:
+            self.made[i] = self.steps[i]
+        return self.made[i]
 
     def reveal_of(self, pos: tuple[int, int]) -> int:
         """The frame from which output cell ``pos`` is shown (0 unless reveal is progressive)."""
@@ -119,7 +124,7 @@ class LayerFigure:
         def build() -> Links:
             groups_in = {0: plane_group("input", inp, self.role.shape)}
             groups_out = {0: cells_group("output", self.out_shape, out_cell)}
-            return trace_links(self.trace, groups_in, groups_out, range(self.n_steps), self.n_frames)
+            return trace_links(self.trace, groups_in, groups_out, range(self.n_steps), self.n_frames, self.step_of)
 
         return build
 
