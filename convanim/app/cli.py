@@ -177,3 +177,31 @@ def gallery(configs: tuple[str, ...], out_dir: str, recursive: bool, jobs: int |
             click.echo(f"wrote {' and '.join(map(str, pages))}")
     if result.errors:
         sys.exit(2)
+
+
+@main.command()
+@click.argument("target", required=False, metavar="[CONFIG|DIR]")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (127.0.0.1: this machine only).")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True,
+              help="Port to listen on; 0 picks a free one.")
+@_one_line_errors
+def serve(target: str | None, host: str, port: int) -> None:
+    """Edit a config in the browser (form and YAML), the player redrawn live; save YAML, download GIFs.
+
+    TARGET is a config file or a folder (default: this one); files are saved only into that folder.
+    Example: convanim serve configs --port 8000
+    """
+    from .serve import make_server
+
+    server = make_server(target, host, port)
+    address, bound = server.server_address[:2]
+    shown = f"[{address}]" if ":" in str(address) else address
+    click.echo(f"convanim serve: http://{shown}:{bound}/ (folder {server.RequestHandlerClass.space.root}; "
+               "Ctrl-C stops)")
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        server.server_close()

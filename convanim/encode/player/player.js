@@ -155,6 +155,7 @@
     }
     function delay() { return 1000 / (data.fps * speed); }
     function tick() {
+      if (!fig.isConnected) { pause(); return; }  // taken off the page (a live editor replaced it)
       if (frame >= n - 1) {
         if (!ui.loop.checked) { pause(); return; }
         show(0);
