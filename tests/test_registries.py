@@ -98,3 +98,43 @@ def test_an_unknown_format_names_the_registered_ones():
     cfg = as_config(input_size=4)
     with pytest.raises(Exception, match="unknown format 'bmp'.*gif, png, apng, webp, mp4, svg, pdf"):
         output_paths(cfg, "out", ["bmp"])
+
+
+# ---------------------------------------------------------------- the link contract
+
+def test_every_kind_fills_the_link_contract_for_every_config() -> None:
+    """Every built-in kind says what each frame shows and which cells read which; the refs are cells of its
+    groups, every frame computes a cell, and each computed cell reads at least one cell."""
+    from convanim.app.pipeline import load_config
+    from convanim.core.scene import Links
+
+    root = Path(__file__).resolve().parents[1] / "configs"
+    kinds = set()
+    for path in sorted(root.glob("*.yaml")):
+        cfg = load_config(path)
+        scene = scene_of(cfg)
+        kinds.add(figures.kind_of(cfg).name)
+        assert scene.links is not None and scene.narration is not None, path.name
+        links = scene.links()
+        assert isinstance(links, Links) and len(links.writes) == scene.n_frames, path.name
+        written = {ref for frame in links.writes for ref in frame}
+        readers = {cell for cell, read in links.reads if read}
+        assert all(frame for frame in links.writes) and written <= readers, path.name
+        for group in links.groups:  # every outline lies on the canvas
+            for cell in group.cells:
+                assert all(-1 <= x <= scene.width + 1 and -1 <= y <= scene.height + 1 for x, y in cell), path.name
+        assert all(scene.narration(i) for i in (0, scene.n_frames - 1))
+        assert scene.alt and scene.title
+    assert kinds == {k.name for k in figures.kinds()}
+
+
+def test_links_refuse_cells_outside_their_groups() -> None:
+    from convanim.core.scene import CellGroup, Links
+
+    square = ((0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0))
+    group = CellGroup(name="g", shape=(1, 2), cells=(square, square))
+    Links(groups=(group,), reads=(((0, 1), ((0, 0),)),), writes=(((0, 1),),))
+    with pytest.raises(ValueError, match="not a cell"):
+        Links(groups=(group,), reads=(((0, 2), ()),), writes=())
+    with pytest.raises(ValueError, match="2 cells for shape"):
+        Links(groups=(CellGroup(name="g", shape=(2, 2), cells=(square, square)),), reads=(), writes=())
