@@ -218,6 +218,7 @@
     if (data.start !== null && data.start !== undefined) show(data.start);
     else if (reduce) show(data.poster);
     else { show(0); play(); }
+    fig.dataset.interactive = Math.round(performance.now());  // ms after navigation: time to interactive
   }
 
   function init(root) {
