@@ -242,7 +242,7 @@ def test_mp4_roundtrip_when_available(tmp_path):
 
 
 def test_the_format_registry_lists_every_format_and_loads_its_writer():
-    assert encode.names() == ("gif", "png", "apng", "webp", "mp4", "svg", "pdf")
+    assert encode.names() == ("gif", "png", "apng", "webp", "mp4", "svg", "pdf", "html")
     for fmt in encode.formats():
         assert callable(fmt.save), fmt.name
     assert encode.by_suffix(".PNG").name == "png" and encode.by_suffix(".gif").name == "gif"
