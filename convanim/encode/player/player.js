@@ -1,5 +1,5 @@
-/* convanim player: plays, steps and links the cells of every <figure class="cv-player"> on the page.
- * Each figure carries its own frames as JSON (<script type="application/json" class="cv-data">); this script
+/* convanim player: plays, steps and links the cells of every figure.cv-player on the page.
+ * Each figure carries its own frames as JSON (its script.cv-data element); this script
  * is shared. It defines itself once per page and sets up every player it has not seen yet, so a page may
  * hold any number of players, each with its own state. window.convanim.init() sets up players added later. */
 (function () {
