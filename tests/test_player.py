@@ -316,3 +316,27 @@ def test_a_kind_without_links_still_gets_a_working_player(browser, tmp_path: Pat
     assert frame_of(page) == 1 and status(page) == "Step 2 of 9"
     assert page.eval_on_selector_all(f"{FIG} .cv-hit", "h => h.length") == 0
     page.close()
+
+
+@pytest.mark.parametrize("name, frame", [("padding_strides", 4), ("numerical_padding_strides", 2),
+                                         ("rgb_to_2_channels", 5), ("receptive_field_3_layers", 7),
+                                         ("compare_flip_1d", 2), ("padding_strides_odd_transposed", 11)])
+def test_the_player_paints_the_gif_frame_for_frame(browser, tmp_path: Path, name: str, frame: int) -> None:
+    """A screenshot of the player's SVG at 1:1 against the GIF's raster frame: the same colours, layout and text
+    (they differ only in anti-aliasing and glyph rasterizing)."""
+    from convanim.draw import render_frame
+
+    cfg = load_config(ROOT / "configs" / f"{name}.yaml")
+    want = render_frame(scene_of(cfg), frame).astype(int)
+    page = open_page(browser, player(cfg, tmp_path).as_uri(), width=1700)
+    page.add_style_tag(content=".cv-player .cv-svg{margin:0!important}")  # whole pixels, as the raster
+    page.fill(f"{FIG} input[type=range]", str(frame))
+    page.mouse.move(0, 0)
+    shot = tmp_path / "svg.png"
+    page.locator(f"{FIG} svg.cv-svg").screenshot(path=str(shot))
+    page.close()
+    with Image.open(shot) as im:
+        got = np.asarray(im.convert("RGB")).astype(int)
+    assert got.shape == want.shape
+    diff = np.abs(got - want).max(axis=2)
+    assert diff.mean() < 4 and (diff > 40).mean() < 0.04, (diff.mean(), (diff > 40).mean())

@@ -140,7 +140,7 @@ def _run_batch(plan: Any, jobs: int | None, quiet: bool) -> Any:
 @click.option("-f", "--format", "formats", multiple=True, type=click.Choice(encode.names()), default=("gif",),
               show_default=True, help="Output format; repeat for several.")
 @click.option("--step", type=click.IntRange(min=0), default=None,
-              help="Draw only this frame (png, svg, pdf).")
+              help="Draw only this frame (png, svg, pdf; an html player starts paused there).")
 @_one_line_errors
 def render(configs: tuple[str, ...], out_dir: str, formats: tuple[str, ...], step: int | None, recursive: bool,
            jobs: int | None, force: bool, quiet: bool) -> None:

@@ -160,7 +160,14 @@ class ConvanimDirective(SphinxDirective):
             scene = dataclasses.replace(scene_of(config), alt=alt)
             write_text_atomic(target, fragment(scene, config.render, start=step, code=False))
             logger.info("convanim: rendered %s", target.name)
-        return target.read_text(encoding="utf-8")
+        player = target.read_text(encoding="utf-8")
+        if "width" in self.options:  # as for an image: the player is scaled down to it
+            from html import escape
+
+            width = self.options["width"]
+            width = f"{width}px" if re.fullmatch(r"[\d.]+", str(width)) else str(width)
+            player = f'<div class="convanim-player" style="max-width:{escape(width)}">{player}</div>'
+        return player
 
     def _image(self, uri: str, alt: str) -> nodes.image:
         image = nodes.image(uri=uri, alt=alt)
