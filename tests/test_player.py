@@ -340,3 +340,12 @@ def test_the_player_paints_the_gif_frame_for_frame(browser, tmp_path: Path, name
     assert got.shape == want.shape
     diff = np.abs(got - want).max(axis=2)
     assert diff.mean() < 4 and (diff > 40).mean() < 0.04, (diff.mean(), (diff > 40).mean())
+
+
+def test_loop_false_plays_once_and_stops_on_the_last_step(browser, tmp_path: Path) -> None:
+    cfg = as_config(input_size=4, kernel_size=3, render={"fps": 25, "loop": False})
+    page = open_page(browser, player(cfg, tmp_path).as_uri(), motion="no-preference")
+    assert page.is_checked(f"{FIG} .cv-controls input[type=checkbox]") is False
+    page.wait_for_function(f"document.querySelector('{FIG}').dataset.playing === undefined", timeout=3000)
+    assert frame_of(page) == 3
+    page.close()

@@ -134,7 +134,7 @@
     var items = Array.prototype.slice.call(fig.querySelectorAll(".cv-transcript li"));
     var shown = slots.map(function (g) { return g.innerHTML; });
     var ui = controls(fig, n, id, data.loop);
-    var frame = data.poster, playing = false, timer = 0, speed = 1, resume = false;
+    var frame = data.poster, playing = false, timer = 0, speed = 1, resume = false, plays = 0;
     fig.tabIndex = 0;
 
     function show(i) {
@@ -157,7 +157,8 @@
     function tick() {
       if (!fig.isConnected) { pause(); return; }  // taken off the page (a live editor replaced it)
       if (frame >= n - 1) {
-        if (!ui.loop.checked) { pause(); return; }
+        plays += 1;  // render.loop: 0 forever (the Loop box), n: n plays
+        if (!ui.loop.checked && plays >= Math.max(data.loop, 1)) { pause(); return; }
         show(0);
       } else show(frame + 1);
       timer = setTimeout(tick, delay());
@@ -172,6 +173,7 @@
       if (playing || n < 2) return;
       if (frame >= n - 1 && !ui.loop.checked) show(0);
       playing = true;
+      plays = 0;
       fig.dataset.playing = "";
       status.setAttribute("aria-live", "off");  // no announcement every second while it plays
       playButton();
