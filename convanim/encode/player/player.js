@@ -136,6 +136,7 @@
     var ui = controls(fig, n, id, data.loop);
     var frame = data.poster, playing = false, timer = 0, speed = 1, resume = false, plays = 0;
     fig.tabIndex = 0;
+    fig.setAttribute("aria-keyshortcuts", "Space ArrowLeft ArrowRight Home End Escape");
 
     function show(i) {
       frame = Math.max(0, Math.min(n - 1, i));
