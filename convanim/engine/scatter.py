@@ -85,6 +85,14 @@ class Scatter:
         cells = np.ravel_multi_index(tuple(np.moveaxis(self.targets[frames], -1, 0)), self.canvas_size)
         return np.bincount(cells.ravel(), minlength=math.prod(self.canvas_size)).reshape(self.canvas_size)
 
+    def first_frames(self) -> np.ndarray:
+        """(C_out, *canvas) int: the frame whose stamp first reaches each cell (``n_frames``: none ever does)."""
+        flat = self._flat_targets(slice(None))  # (frames, C_out/groups, n_taps)
+        frames = np.broadcast_to(np.arange(self.n_frames)[:, None, None], flat.shape)
+        first = np.full(self.n_out_channels * math.prod(self.canvas_size), self.n_frames, dtype=np.int64)
+        np.minimum.at(first, flat.ravel(), frames.ravel())
+        return first.reshape(self.n_out_channels, *self.canvas_size)
+
     def crop(self, canvas: np.ndarray) -> np.ndarray:
         """The output part of a canvas array (its last ``ndim`` axes): ``padding`` cells in from the start."""
         lead = (slice(None),) * (canvas.ndim - self.ndim)

@@ -286,6 +286,11 @@ class Im2colView(FigureKind):
     def scene(self, config: Config) -> Scene:
         return Im2colFigure(config).scene()
 
+    def info_lines(self, config: Config) -> list[str]:
+        rows, cols = im2col_shape(config.spec)
+        return [*super().info_lines(config), f"im2col view: P is {rows}×{cols}, K {cols}×{config.spec.out_channels}; "
+                                             f"{rows} frames, one per row of P"]
+
     def alt_text(self, config: Config) -> str:
         rows, cols = im2col_shape(config.spec)
         return (f"{alt_text(config.spec)}; drawn as im2col: the {rows}×{cols} patch matrix times the flattened "

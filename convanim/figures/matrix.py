@@ -418,6 +418,11 @@ class MatrixView(FigureKind):
     def scene(self, config: Config) -> Scene:
         return MatrixFigure(config).scene()
 
+    def info_lines(self, config: Config) -> list[str]:
+        rows, cols = matrix_shape(config.spec)
+        name = "Cᵀ" if config.spec.transposed else "C"
+        return [*super().info_lines(config), f"matrix view: {name} is {rows}×{cols}; {rows} frames, one per row"]
+
     def alt_text(self, config: Config) -> str:
         rows, cols = matrix_shape(config.spec)
         name = "Cᵀ, the transpose of the forward convolution's matrix," if config.spec.transposed else "C"

@@ -103,11 +103,8 @@ class ScatterFigure:
         self.role = as_rows(self.sc.role, self.nd)
         self.cg_out = spec.out_channels // spec.groups
         self.cg_in = spec.in_channels // spec.groups
-        targets = self.sc.targets.reshape(-1, self.nd)
-        cells = np.ravel_multi_index(tuple(targets.T), self.sc.canvas_size)
-        first = np.full(math.prod(self.sc.canvas_size), self.n_steps, dtype=np.int64)
-        np.minimum.at(first, cells, np.repeat(np.arange(self.n_steps), self.sc.targets.shape[1]))
-        self.first_hit = as_rows(first.reshape(self.sc.canvas_size), self.nd)  # n_steps: never reached
+        first = self.sc.first_frames()  # (C_out, *canvas); n_steps: never reached
+        self.first_hit = first[:, None, :] if self.nd == 1 else first
         self.final_count = as_rows(self.sc.overlaps(self.n_steps - 1), self.nd)
         texts = self.all_texts()
         default = max(40, 12 * max(len(t) for t in texts)) if self.options.numbers else 30
@@ -345,9 +342,9 @@ class ScatterFigure:
             if self.options.numbers and spec.in_channels == 1:
                 prims += numbers(grid, self.kernel_values(0, j), self.text_size, th.text, Z_TEXT)
             prims += lines(grid, np.ones(grid.shape, bool), th, Z_GRID)
-        never = self.first_hit >= self.n_steps
         for c, grid in lay.canvases.items():
             prims += fills(grid, lambda r, q: self.base_fill(self.role[r, q]), Z_FILL)
+            never = self.first_hit[c] >= self.n_steps
             if self.options.numbers and never.any():
                 start = as_rows(self.sc.running(-1)[c], self.nd)
                 prims += numbers(grid, start, self.text_size, self.muted, Z_TEXT, shown=never)
@@ -457,12 +454,11 @@ class ScatterFigure:
     def sums_frame(self, lay: Layout, n: int) -> list[Primitive]:
         """The running sum in every cell a stamp has reached (grey on cropped cells)."""
         sums = self.sc.running(n)
-        reached = self.first_hit <= n
         prims: list[Primitive] = []
         for c, grid in lay.canvases.items():
             values = as_rows(sums[c], self.nd)
             for cropped in (False, True):
-                shown = reached & ((self.role == Cell.CROPPED) == cropped)
+                shown = (self.first_hit[c] <= n) & ((self.role == Cell.CROPPED) == cropped)
                 prims += numbers(grid, values, self.text_size, self.muted if cropped else self.theme.text, Z_SUMS,
                                  shown=shown)
         return prims
@@ -521,6 +517,10 @@ class ScatterView(FigureKind):
 
     def scene(self, config: Config) -> Scene:
         return ScatterFigure(config).scene()
+
+    def info_lines(self, config: Config) -> list[str]:
+        return [*super().info_lines(config), f"scatter view: {self.steps(config)} frames, one per input cell, "
+                                             f"stamped on a {dims(canvas_size(config.spec))} grid"]
 
     def alt_text(self, config: Config) -> str:
         text = alt_text(config.spec)
