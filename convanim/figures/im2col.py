@@ -131,10 +131,15 @@ class Im2colFigure:
         y = margin + (round(0.9 * s) if self.options.labels else 0)
         heads, y = heading_lines(self.headings(), margin, y, self.head, th)
         lay.texts += heads
-        name = "input, padded" if not spec.transposed else "input, zero-inserted and padded"
+        if spec.transposed:
+            name = f"input {dims(spec.input_size)}, zero-inserted and padded: {dims(self.trace.grid.shape)}"
+        elif self.trace.grid.shape != spec.input_size:
+            name = f"input {dims(spec.input_size)}, padded: {dims(self.trace.grid.shape)}"
+        else:
+            name = f"input {dims(spec.input_size)}"
         lay.insets = place_insets(self.role.shape, shape2(spec.output_size), (spec.in_channels, spec.out_channels),
-                                  (f"{name} {dims(self.trace.grid.shape)}", f"output {dims(spec.output_size)}"),
-                                  s, margin, y, self.head, th)
+                                  (name, f"output {dims(spec.output_size)}"), s, margin, y, self.head, th,
+                                  (self.rows + spec.out_channels + 3) * s)
         lay.texts += lay.insets.texts
         right = self.place_matrices(lay, margin + lay.insets.width + 1.2 * s, y)
         bottom = max(lay.insets.bottom, lay.patches.bottom + 0.4 * s)  # type: ignore[union-attr]

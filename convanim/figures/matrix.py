@@ -72,19 +72,30 @@ class Insets:
 
 
 def place_insets(in_shape: tuple[int, int], out_shape: tuple[int, int], channels: tuple[int, int],
-                 names: tuple[str, str], s: float, x: float, y: float, size: float, theme: Theme) -> Insets:
-    """Input grids then output grids, one under another, each under its name."""
-    ins = Insets()
+                 names: tuple[str, str], s: float, x: float, y: float, size: float, theme: Theme,
+                 max_height: float) -> Insets:
+    """Input grids then output grids, each under its name: one under another, or, when that would be taller
+    than ``max_height``, the input channels in one row and the output channels in the next."""
     head, gap = 0.8 * s, 0.45 * s
-    widths = []
     kinds = (("in", in_shape, channels[0], names[0]), ("out", out_shape, channels[1], names[1]))
+    column_height = sum(count * (head + shape[0] * s + gap) for _, shape, count, _ in kinds)
+    in_rows = column_height > max_height and max(channels) > 1
+    ins = Insets()
+    widths = []
     for kind, shape, count, name in kinds:
+        x0 = x
         for c in range(count):
             text = name + (f" · ch {c}" if count > 1 else "")
-            ins.texts.append(label((x, y + 0.62 * head), text, size, theme, Z_TEXT))
-            grid = CellGrid((x, y + head), shape, s)
+            ins.texts.append(label((x0, y + 0.62 * head), text, size, theme, Z_TEXT))
+            grid = CellGrid((x0, y + head), shape, s)
             (ins.inputs if kind == "in" else ins.outputs)[c] = grid
-            widths += [shape[1] * s, text_width(text, size, "sans")]
+            step = max(shape[1] * s, text_width(text, size, "sans"))
+            widths.append(x0 + step - x)
+            if in_rows:
+                x0 += step + gap
+            else:
+                y += head + shape[0] * s + gap
+        if in_rows:
             y += head + shape[0] * s + gap
     ins.width, ins.bottom = max(widths), y
     return ins
@@ -231,7 +242,7 @@ class MatrixFigure:
         lay.insets = place_insets(shape2(spec.input_size), shape2(spec.output_size),
                                   (spec.in_channels, spec.out_channels), (f"input {dims(spec.input_size)}",
                                                                           f"output {dims(spec.output_size)}"),
-                                  s, margin, y, self.head, th)
+                                  s, margin, y, self.head, th, (self.rows + 3) * s)
         lay.texts += lay.insets.texts
         left_bottom = lay.insets.bottom
         if self.forward is not None:
@@ -283,10 +294,10 @@ class MatrixFigure:
         lay.texts.append(Text(xy=(right + 0.45 * s, mid), text="=", size=self.head * 1.4, color=self.theme.caption,
                               z=Z_TEXT))
         lay.y_col = CellGrid((right + 0.9 * s, lay.matrix.origin[1]), (self.rows, 1), s)
-        lay.texts += self.matrix_labels(lay, rows_text, block_w)
+        lay.texts += self.matrix_labels(lay, rows_text, x)
         return lay.y_col.right
 
-    def matrix_labels(self, lay: MatrixLayout, rows_text: list[str], block_w: float) -> list[Primitive]:
+    def matrix_labels(self, lay: MatrixLayout, rows_text: list[str], left: float) -> list[Primitive]:
         s, spec, th = self.s, self.spec, self.theme
         m, xr, yc = lay.matrix, lay.x_row, lay.y_col
         assert m is not None and xr is not None and yc is not None
@@ -309,7 +320,7 @@ class MatrixFigure:
         if spec.out_channels > 1:
             for c in range(spec.out_channels):
                 y = m.origin[1] + (c + 0.5) * n_out * s
-                prims.append(Text(xy=(m.origin[0] - 0.15 * s - (block_w - 0.3 * s) - 0.3 * s, y), text=f"out {c}",
+                prims.append(Text(xy=(left, y), text=f"out {c}",
                                   size=self.small, color=th.caption, anchor="lm", font="sans", z=Z_TEXT))
         return prims
 

@@ -255,7 +255,7 @@ class ScatterFigure:
         right = max(g.right for g in [*lay.inputs.values(), *lay.canvases.values(), *lay.kernels])
         if lay.kernel_heads:
             right = max(right, lay.kernel_heads[0][0] + text_width("in 0 → out 0", self.head, "sans"))
-        self.finish(lay, y - 0.4 * s + (0.6 * s if spec.output_padding[0] else 0), right, margin, [])
+        self.finish(lay, y - 0.15 * s + (0.6 * s if spec.output_padding[0] else 0), right, margin, [])
         return lay
 
     def finish(self, lay: Layout, bottom: float, right: float, margin: int, _names: list[str]) -> None:
@@ -289,9 +289,10 @@ class ScatterFigure:
         spec, sc = self.spec, self.sc
         p, op = spec.padding, spec.output_padding
         side = "row and column" if self.nd == 2 else "cell"
-        lines_ = [f"{dims(sc.full_size)} stamped − 2·{per_axis(p)} cropped + {per_axis(op)} output_padding = "
-                  f"{dims(spec.output_size)} output" if max(op) else
-                  f"{dims(sc.full_size)} stamped − 2·{per_axis(p)} cropped = {dims(spec.output_size)} output"]
+        crop = f" − 2·{per_axis(p)} cropped" if max(p) else ""
+        extra = f" + {per_axis(op)} output_padding" if max(op) else ""
+        tail = "" if crop or extra else " (padding 0: nothing is cropped)"
+        lines_ = [f"{dims(sc.full_size)} stamped{crop}{extra} = {dims(spec.output_size)} output{tail}"]
         if max(p):
             lines_.append(f"dashed: padding={per_axis(p)} crops {per_axis(p)} {side} on each side "
                           f"(computed, then cut away)")
