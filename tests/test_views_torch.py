@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_engine_torch import SEEDS, Case, assert_close, conv_cases, make_data, torch_reference, transposed_cases
 
@@ -91,7 +91,7 @@ def test_scatter_canvas_roles(case, seed):
     axes = []
     for n in range(case.nd):
         o, p, op = sc.output_size[n], case.before[n], case.output_padding[n]
-        line = [Cell.CROPPED] * p + [Cell.KEPT] * (o - op) + [Cell.EXTRA] * op
+        line = [Cell.CROPPED] * p + [Cell.KEPT] * max(o - op, 0) + [Cell.EXTRA] * min(op, o)
         axes.append(line + [Cell.CROPPED] * (sc.canvas_size[n] - len(line)))
         assert sc.canvas_size[n] >= max(len(line), sc.full_size[n])
     want = np.maximum.reduce(np.meshgrid(*axes, indexing="ij"))  # cropped on any axis beats extra beats kept
@@ -117,6 +117,10 @@ def jacobian(torch: Any, fn: Any, x: np.ndarray) -> np.ndarray:
     return jac.reshape(-1, n_in).numpy()
 
 
+JACOBIAN_EXAMPLES = 100  # a Jacobian costs one backward pass per output cell: fewer examples than the profile's
+
+
+@settings(max_examples=JACOBIAN_EXAMPLES)
 @given(case=conv_cases(), seed=SEEDS)
 def test_matrix_of_a_convolution_is_its_jacobian_and_its_transpose_the_transposed_layers(torch, case, seed):
     _, x, weight, bias = make_data(case, seed)
@@ -157,6 +161,7 @@ def _torch_layer(torch: Any, case: Case, z: Any, weight: np.ndarray, bias: np.nd
                 groups=case.groups)[0]
 
 
+@settings(max_examples=JACOBIAN_EXAMPLES)
 @given(case=transposed_cases(), seed=SEEDS)
 def test_matrix_of_a_transposed_convolution_is_its_jacobian_and_the_forward_ct(torch, case, seed):
     _, x, weight, bias = make_data(case, seed)

@@ -204,19 +204,22 @@ class ScatterFigure:
                 lay.kernel_heads.append((margin, y + 0.62 * head))
             lay.kernels.append(CellGrid((margin, y + head), (kh, kw), s))
             y += head + kh * s + gap
-        names = [*ins, kernel, *outs] if spec.in_channels * spec.out_channels == 1 else [*ins, *outs]
-        left_w = max(w * s, kw * s, *(text_width(t, self.head, "sans") for t in [*ins, kernel]))
+        kernel_names = [kernel] if spec.in_channels * spec.out_channels == 1 else ["kernel: in 0 → out 0"]
+        left_w = max(w * s, kw * s, *(text_width(t, self.head, "sans") for t in [*ins, *kernel_names]))
         x = margin + left_w + round(1.6 * s)
         ch, cw = self.role.shape
-        y_out = top
+        per_row = 2 if spec.out_channels > 2 else 1  # four output channels: two rows of two
+        pitch = max(cw * s, max(text_width(t, self.head, "sans") for t in outs)) + round(1.2 * s)
         for c in range(spec.out_channels):
-            lay.texts.append(label((x, y_out + 0.62 * head), outs[c], self.head, self.theme, Z_TEXT))
-            lay.canvases[c] = CellGrid((x, y_out + head), (ch, cw), s)
-            y_out += head + ch * s + gap
-        right = max(x + cw * s, x + max(text_width(t, self.head, "sans") for t in outs))
+            row, col = divmod(c, per_row)
+            x0, y0 = x + col * pitch, top + row * (head + ch * s + gap)
+            lay.texts.append(label((x0, y0 + 0.62 * head), outs[c], self.head, self.theme, Z_TEXT))
+            lay.canvases[c] = CellGrid((x0, y0 + head), (ch, cw), s)
+        y_out = max(g.bottom for g in lay.canvases.values()) + gap
+        right = x + (per_row - 1) * pitch + max(cw * s, max(text_width(t, self.head, "sans") for t in outs))
         if spec.output_padding[0]:  # the output_padding rows are marked on the right
             right = max(right, x + cw * s + 0.5 * s + text_width(OP_LABEL, self.small * 1.15, "sans"))
-        self.finish(lay, max(y, y_out), right, margin, names)
+        self.finish(lay, max(y, y_out), right, margin)
         return lay
 
     def layout_1d(self) -> Layout:
@@ -255,10 +258,10 @@ class ScatterFigure:
         right = max(g.right for g in [*lay.inputs.values(), *lay.canvases.values(), *lay.kernels])
         if lay.kernel_heads:
             right = max(right, lay.kernel_heads[0][0] + text_width("in 0 → out 0", self.head, "sans"))
-        self.finish(lay, y - 0.15 * s + (0.6 * s if spec.output_padding[0] else 0), right, margin, [])
+        self.finish(lay, y - 0.15 * s + (0.6 * s if spec.output_padding[0] else 0), right, margin)
         return lay
 
-    def finish(self, lay: Layout, bottom: float, right: float, margin: int, _names: list[str]) -> None:
+    def finish(self, lay: Layout, bottom: float, right: float, margin: int) -> None:
         """The notes, legend and caption under the grids; the canvas size."""
         s, th = self.s, self.theme
         y = bottom + 0.2 * s
