@@ -72,11 +72,11 @@ def describe(spec: ConvSpec) -> str:
     return " · ".join(parts) + f" → {out}"
 
 
-def info_lines(spec: ConvSpec) -> list[str]:
-    """What ``convanim info`` prints for one spec."""
+def info_lines(spec: ConvSpec, frames: str | None = None) -> list[str]:
+    """What ``convanim info`` prints for one spec; ``frames`` replaces the frame count (a view's own)."""
     return [
         *explain(spec),
-        f"output: {dims(spec.output_size)} · frames: {spec.n_steps}",
+        f"output: {dims(spec.output_size)} · frames: {frames or spec.n_steps}",
         f"pytorch: {spec.torch_line()}"
         + (f"  # with weight.flip({', '.join(str(-d) for d in range(spec.ndim, 0, -1))})"
            if spec.flip_kernel else ""),

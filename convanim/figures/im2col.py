@@ -20,6 +20,7 @@ import numpy as np
 
 from ..config.model import Config
 from ..core.arithmetic import describe
+from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.options import Reveal, View
 from ..core.scene import Point, Primitive, Scene, Text
 from ..core.spec import ConvSpec
@@ -293,8 +294,8 @@ class Im2colView(FigureKind):
 
     def info_lines(self, config: Config) -> list[str]:
         rows, cols = im2col_shape(config.spec)
-        return [*super().info_lines(config), f"im2col view: P is {rows}×{cols}, K {cols}×{config.spec.out_channels}; "
-                                             f"{rows} frames, one per row of P"]
+        return layer_info_lines(config.spec, f"{rows} (im2col view: one per row of the {rows}×{cols} patch matrix P; "
+                                             f"K is {cols}×{config.spec.out_channels})")
 
     def alt_text(self, config: Config) -> str:
         rows, cols = im2col_shape(config.spec)

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..config.model import Config
 from ..core.arithmetic import describe, forward_of
+from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.errors import SpecError
 from ..core.options import Reveal, Style, View
 from ..core.scene import Point, Primitive, Scene, Text
@@ -432,7 +433,7 @@ class MatrixView(FigureKind):
     def info_lines(self, config: Config) -> list[str]:
         rows, cols = matrix_shape(config.spec)
         name = "Cᵀ" if config.spec.transposed else "C"
-        return [*super().info_lines(config), f"matrix view: {name} is {rows}×{cols}; {rows} frames, one per row"]
+        return layer_info_lines(config.spec, f"{rows} (matrix view: one per row of the {rows}×{cols} {name})")
 
     def alt_text(self, config: Config) -> str:
         rows, cols = matrix_shape(config.spec)

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..config.model import Config
 from ..core.arithmetic import describe
+from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.errors import SpecError
 from ..core.options import Reveal, Style, View
 from ..core.scene import Point, Polygon, Primitive, Scene, Segment, Text
@@ -523,8 +524,8 @@ class ScatterView(FigureKind):
         return ScatterFigure(config).scene()
 
     def info_lines(self, config: Config) -> list[str]:
-        return [*super().info_lines(config), f"scatter view: {self.steps(config)} frames, one per input cell, "
-                                             f"stamped on a {dims(canvas_size(config.spec))} grid"]
+        return layer_info_lines(config.spec, f"{self.steps(config)} (scatter view: one per input cell, stamped on a "
+                                             f"{dims(canvas_size(config.spec))} grid)")
 
     def alt_text(self, config: Config) -> str:
         text = alt_text(config.spec)
