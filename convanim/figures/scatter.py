@@ -354,7 +354,7 @@ class ScatterFigure:
                 start = as_rows(self.sc.running(-1)[c], self.nd)
                 prims += numbers(grid, start, self.text_size, self.muted, Z_TEXT, shown=never)
             prims += lines(grid, self.role != Cell.CROPPED, th, Z_GRID)
-            prims += self.extra_marks(grid)
+        prims += self.extra_marks(lay.canvases[max(lay.canvases)])  # once: on the last output channel
         return prims
 
     def extra_marks(self, grid: CellGrid) -> list[Primitive]:
