@@ -28,6 +28,20 @@ BAD = [
     ("stridee", "input_size: 5\nstridee: 1\n", "did you mean 'stride'"),
     ("weight", "input_size: 5\nkernel_size: 2\nweight: sobel_x\n", "3x3"),
     ("input", "input_size: 3\ninput: [[1, 2], [3, 4]]\n", "expected shape [1, 3, 3]"),
+    ("render.view", "input_size: 5\nrender: {view: scatter}\n", "set transposed: true"),
+    ("render.view", "input_size: 9\nkernel_size: 1\nrender: {view: matrix}\n",
+     "81×81 cells, over the readable limit of 64×64"),
+    ("render.view", "input_size: 12\nkernel_size: 3\nrender: {view: im2col}\n", "100×9 cells, over the readable limit"),
+    ("render.view", "input_size: 13\nkernel_size: 1\nstride: 2\ntransposed: true\nrender: {view: scatter}\n",
+     "25×25 cells, over scatter's readable limit of 24×24"),
+    ("render.view", "op: max_pool\ninput_size: 4\nkernel_size: 2\nrender: {view: im2col}\n", "max_pool has none"),
+    ("render.view", "input_size: 3\nin_channels: 5\ntransposed: true\nrender: {view: scatter}\n", "at most 4"),
+    ("render.overlaps", "input_size: 3\ntransposed: true\nrender: {overlaps: true}\n", "view: scatter"),
+    ("render.compare", "input_size: 5\nrender: {compare: forward}\n", "set transposed: true"),
+    ("render.style", "input_size: 3\ntransposed: true\nrender: {view: scatter, style: stacked}\n", "drawn flat"),
+    ("render.reveal", "input_size: 3\ntransposed: true\nrender: {view: scatter, reveal: progressive}\n",
+     "running sums"),
+    ("render.view", "input_size: 3\nrender: {view: columns}\n", "gather, scatter, matrix, im2col"),
 ]
 
 

@@ -73,8 +73,9 @@ def info(configs: tuple[str, ...], expression: str | None, input_size: str | Non
 
             click.echo(to_yaml(config, header=f"convanim config of {where}" if expression else None), nl=False)
             continue
+        lines = config_lines(config)  # a config its figure kind refuses prints nothing
         click.echo(f"{where}: {config.title}")
-        for line in config_lines(config):
+        for line in lines:
             click.echo(f"  {line}")
 
 

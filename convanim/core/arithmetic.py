@@ -34,6 +34,14 @@ def explain(spec: ConvSpec) -> list[str]:
     return lines
 
 
+def forward_of(spec: ConvSpec) -> ConvSpec:
+    """The convolution whose shapes a transposed convolution swaps: the same kernel_size, stride, padding,
+    dilation and groups (and weight tensor), its input the transposed output, its channels swapped."""
+    return ConvSpec(input_size=spec.output_size, kernel_size=spec.kernel_size, stride=spec.stride,
+                    padding=spec.padding, dilation=spec.dilation, in_channels=spec.out_channels,
+                    out_channels=spec.in_channels, groups=spec.groups, flip_kernel=spec.flip_kernel)
+
+
 def describe(spec: ConvSpec) -> str:
     """A short human line: "input 5×5 · kernel 3×3 · stride 2 · padding 1 → 3×3"."""
     parts = [f"input {dims(spec.input_size)}"]
@@ -64,11 +72,11 @@ def describe(spec: ConvSpec) -> str:
     return " · ".join(parts) + f" → {out}"
 
 
-def info_lines(spec: ConvSpec) -> list[str]:
-    """What ``convanim info`` prints for one spec."""
+def info_lines(spec: ConvSpec, frames: str | None = None) -> list[str]:
+    """What ``convanim info`` prints for one spec; ``frames`` replaces the frame count (a view's own)."""
     return [
         *explain(spec),
-        f"output: {dims(spec.output_size)} · frames: {spec.n_steps}",
+        f"output: {dims(spec.output_size)} · frames: {frames or spec.n_steps}",
         f"pytorch: {spec.torch_line()}"
         + (f"  # with weight.flip({', '.join(str(-d) for d in range(spec.ndim, 0, -1))})"
            if spec.flip_kernel else ""),

@@ -27,6 +27,16 @@ class Reveal(StrEnum):
 class Compare(StrEnum):
     NONE = "none"
     FLIP_KERNEL = "flip_kernel"  # PyTorch's cross-correlation beside the true (flipped-kernel) convolution
+    FORWARD = "forward"  # a transposed convolution beside the forward convolution whose shapes it swaps
+
+
+class View(StrEnum):
+    """How a layer is explained: each view is one figure kind."""
+
+    GATHER = "gather"  # each output cell gathers its window (conv_arithmetic's picture)
+    SCATTER = "scatter"  # each input cell stamps value × kernel onto the output (transposed convolutions)
+    MATRIX = "matrix"  # the layer as a matrix C times the flattened input, one row per frame
+    IM2COL = "im2col"  # the patch matrix times the flattened kernel, as GEMM libraries compute it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,6 +55,8 @@ class RenderOptions:
     theme: Theme = field(default_factory=Theme)
     max_frames: int = 1000  # refuse larger animations (raise it here)
     compare: Compare = Compare.NONE  # flip_kernel: the kernel as PyTorch applies it beside it flipped
+    view: View = View.GATHER  # gather, scatter, matrix or im2col
+    overlaps: bool = False  # scatter: shade each output cell by how many stamps have covered it
 
     def resolved_style(self, ndim: int) -> Style:
         if self.style is not Style.AUTO:
@@ -130,6 +142,8 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "theme": lambda key, v: _theme(v),
     "max_frames": lambda key, v: _int(key, v, 1),
     "compare": _choice(Compare),
+    "view": _choice(View),
+    "overlaps": _bool,
 }
 
 
@@ -145,7 +159,11 @@ def parse_render(mapping: Any) -> RenderOptions:
         if parse is None:
             raise SpecError(f"render.{key}", f"unknown render option{_suggest(key, RENDER_KEYS)}")
         out[key] = parse(f"render.{key}", v)
-    return RenderOptions(**out)
+    options = RenderOptions(**out)
+    if options.overlaps and options.view is not View.SCATTER:
+        raise SpecError("render.overlaps", f"shades the stamps of view: scatter; this figure's view is "
+                                           f"{options.view.value}")
+    return options
 
 
 def _suggest(key: str, choices: tuple[str, ...]) -> str:

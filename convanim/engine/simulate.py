@@ -250,13 +250,8 @@ def simulate(spec: ConvSpec, x: np.ndarray, weight: np.ndarray | None = None,
     step = (1,) * nd if spec.transposed else spec.stride
     tap_coords = tuple(np.arange(out_size[n])[:, None] * step[n] + np.arange(ks[n])[None, :] * spec.dilation[n]
                        for n in range(nd))
-    # Gather every window at once: (C_in, *out, *k).
-    index = []
-    for n in range(nd):
-        shape = [1] * (2 * nd)
-        shape[n], shape[nd + n] = out_size[n], ks[n]
-        index.append(tap_coords[n].reshape(shape))
-    patches = grid.values[(slice(None), *index)]
+    index = window_index(tap_coords)
+    patches = grid.values[(slice(None), *index)]  # every window at once: (C_in, *out, *k)
     c_out = spec.out_channels
     if spec.is_pool:
         inputs = patches[:, None]  # (C, 1, *out, *k)
@@ -285,6 +280,20 @@ def simulate(spec: ConvSpec, x: np.ndarray, weight: np.ndarray | None = None,
     return Trace(spec=spec, x=x, weight=weight, bias=bias, output=output, grid=grid, kernel=kernel,
                  kernel_source=kernel_source, tap_coords=tap_coords, inputs=inputs, products=products,
                  tap_weights=tap_weights)
+
+
+def window_index(tap_coords: tuple[np.ndarray, ...]) -> list[np.ndarray]:
+    """Index arrays that pick every window's taps from a drawn grid: ``grid[index]`` has shape ``(*out, *k)``.
+
+    ``tap_coords[n]`` is ``(out_n, k_n)``: the drawn-grid coordinate of each tap along axis ``n``.
+    """
+    nd = len(tap_coords)
+    index = []
+    for n, coords in enumerate(tap_coords):
+        shape = [1] * (2 * nd)
+        shape[n], shape[nd + n] = coords.shape
+        index.append(coords.reshape(shape))
+    return index
 
 
 def _pool_counted(spec: ConvSpec, grid: Grid, index: list[np.ndarray]) -> np.ndarray:

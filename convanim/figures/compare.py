@@ -72,7 +72,7 @@ class FlipComparison(FigureKind):
     name = "compare"
 
     def applies(self, config: Config) -> bool:
-        return config.render.compare is not Compare.NONE
+        return config.render.compare is Compare.FLIP_KERNEL
 
     def check(self, config: Config) -> None:
         if config.layers:

@@ -171,4 +171,5 @@ class ChannelFigure:
                 shape_out: tuple[int, int], **extra: object) -> dict[str, object]:
         return {"input_centers": {c: pl.centers(shape_in) for (k, c), pl in planes.items() if k == "in"},
                 "output_centers": {c: pl.centers(shape_out) for (k, c), pl in planes.items() if k == "out"},
-                "input_role": self.role, "frame_steps": self.chans.steps, "trace": self.trace, **extra}
+                "input_role": self.role, "frame_steps": self.chans.steps, "trace": self.trace, "named_planes": True,
+                **extra}

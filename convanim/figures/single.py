@@ -234,8 +234,9 @@ class Cells(LayerFigure):
         out_centers = np.array([[np.mean(lay.out_cell(r, c), axis=0) for c in range(wo)] for r in range(ho)])
         regions = {"input_centers": lay.inp.centers((h, w)), "output_centers": out_centers,
                    "input_role": self.role, "trace": self.trace}
-        if lay.kernel_row is not None:
+        if lay.kernel_row is not None:  # a strip: its rows are named input, kernel, output
             regions["kernel_centers"] = lay.kernel_row.centers((1, w))
+            regions["named_planes"] = True
         return Scene(width=lay.width, height=lay.height, background=self.theme.background, static=tuple(static),
                      n_frames=self.n_frames, frame=self.frame_fn(lay), dynamic_z=frozenset({Z.SHADE, Z.MARK}),
                      regions=regions, narration=self.narration, links=self.links(lay.inp, lay.out_cell))
