@@ -194,7 +194,7 @@ def test_bad_configs_do_not_stop_the_good_ones(cfgs: Path, tmp_path: Path) -> No
     assert lines == [
         f"error: {cfgs / 'bad_key.yaml'}:2: stridee: unknown key (did you mean 'stride'?)",
         f"error: {cfgs / 'bad_stride.yaml'}:3: stride: must be >= 1, got 0",
-        f"error: {cfgs / 'bad_step.yaml'}:1: --step: must be between 0 and 0, got 1",
+        f"error: {cfgs / 'bad_step.yaml'}:1: step: must be between 0 and 0, got 1",
     ]
     assert result.stdout.strip() == "0 up to date, 5 rendered, 3 failed"
     assert sorted(p.name for p in out.glob("*.png")) == ["c0.png", "c1.png", "c2.png", "c3.png", "other.png"]

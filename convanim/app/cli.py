@@ -13,10 +13,22 @@ import click
 from .. import encode
 from .._version import __version__
 from ..core.errors import ConvanimError
+from ..core.stops import exit_status, handle_stop_signals, signal_of
+
+INTERRUPTED = "interrupted: the configs that finished are recorded; run again to render the rest"
+
+
+def _stopped(exc: BaseException, message: str = "interrupted") -> None:
+    """After Ctrl-C, SIGTERM or SIGHUP: one line, and the shell's status for that signal (130, 143, 129)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopping already: more Ctrl-C changes nothing
+    name = signal.Signals(signal_of(exc)).name
+    click.echo(f"{message} ({name})" if name != "SIGINT" else message, err=True)
+    sys.exit(exit_status(exc))
 
 
 def _one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Print a ConvanimError as one line on stderr and exit 2 (no traceback)."""
+    """Print a ConvanimError as one line on stderr and exit 2 (no traceback); a stop signal exits 128 + its
+    number after one line."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -25,6 +37,8 @@ def _one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except ConvanimError as err:
             click.echo(f"error: {err}", err=True)
             sys.exit(2)
+        except KeyboardInterrupt as exc:
+            _stopped(exc)
 
     return wrapper
 
@@ -33,6 +47,7 @@ def _one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.version_option(__version__, prog_name="convanim")
 def main() -> None:
     """Animate convolutions exactly as PyTorch computes them."""
+    handle_stop_signals()  # SIGTERM and SIGHUP unwind like Ctrl-C: no temporary file is left behind
 
 
 @main.command()
@@ -66,6 +81,7 @@ def info(configs: tuple[str, ...], expression: str | None, input_size: str | Non
                                                    in_channels=in_channels))]
               if expression is not None else [(path, load_config(path)) for path in configs])
     for i, (where, config) in enumerate(loaded):
+        lines = config_lines(config)  # every limit checked before anything is printed
         if i:
             click.echo()
         if as_yaml:
@@ -74,7 +90,7 @@ def info(configs: tuple[str, ...], expression: str | None, input_size: str | Non
             click.echo(to_yaml(config, header=f"convanim config of {where}" if expression else None), nl=False)
             continue
         click.echo(f"{where}: {config.title}")
-        for line in config_lines(config):
+        for line in lines:
             click.echo(f"  {line}")
 
 
@@ -112,22 +128,25 @@ def _batch_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _waiting(out_dir: str) -> None:
+    click.echo(f"waiting for another convanim run writing into {out_dir} ...", err=True)
+
+
 def _run_batch(plan: Any, jobs: int | None, quiet: bool) -> Any:
-    """Run a batch plan with a progress bar on a terminal; print its errors and summary; Ctrl-C exits 130."""
+    """Run a batch plan with a progress bar on a terminal; print its errors and summary; Ctrl-C exits 130
+    (SIGTERM 143)."""
     from .batch import run
 
+    wait = functools.partial(_waiting, str(plan.out_dir))
     try:
         if plan.todo and not quiet and sys.stdout.isatty():
             with click.progressbar(length=len(plan.todo), label="rendering", show_pos=True,
                                    item_show_func=lambda name: name) as bar:
-                result = run(plan, jobs=jobs, on_done=lambda task, error: bar.update(1, task.name))
+                result = run(plan, jobs=jobs, on_done=lambda task, error: bar.update(1, task.name), on_wait=wait)
         else:
-            result = run(plan, jobs=jobs)
-    except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopping already: more Ctrl-C changes nothing
-        click.echo("interrupted: the configs that finished are recorded; run again to render the rest",
-                   err=True)
-        sys.exit(130)
+            result = run(plan, jobs=jobs, on_wait=wait)
+    except KeyboardInterrupt as exc:
+        _stopped(exc, INTERRUPTED)
     for line in result.errors:
         click.echo(f"error: {line}", err=True)
     if not quiet:
@@ -165,13 +184,16 @@ def gallery(configs: tuple[str, ...], out_dir: str, recursive: bool, jobs: int |
 
     Example: convanim gallery configs -o output
     """
+    from ..core.files import folder_lock
     from .batch import plan
-    from .gallery import check_pages, write_gallery
+    from .gallery import check_pages, check_title, write_gallery
 
+    check_title(title)
     check_pages(out_dir)  # before rendering: never into a folder whose README.md is someone else's
     result = _run_batch(plan(configs, out_dir, ("gif",), None, recursive=recursive, force=force), jobs, quiet)
     if result.done:
-        pages = write_gallery(result.done, out_dir, title=title)
+        with folder_lock(out_dir, functools.partial(_waiting, out_dir)):
+            pages = write_gallery(result.done, out_dir, title=title)
         if not quiet:
             click.echo(f"wrote {' and '.join(map(str, pages))}")
     if result.errors:
