@@ -54,7 +54,7 @@ def main() -> None:
 @click.argument("configs", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--from-torch", "expression", metavar="EXPR",
               help='Describe a PyTorch module instead of config files, e.g. "nn.Conv2d(3, 2, 3, stride=2)" or '
-                   '"nn.Sequential(...)" (only nn is in scope).')
+                   '"nn.Sequential(...)" (nn.X(...) calls and literals only; never evaluated as Python).')
 @click.option("-i", "--input-size", metavar="N[,M]", help="With --from-torch: the spatial input size, 8 or 8,6.")
 @click.option("--in-channels", type=click.IntRange(min=1), default=None,
               help="With --from-torch: input channels when the first layer is a pooling layer.")

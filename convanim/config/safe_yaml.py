@@ -272,6 +272,9 @@ def load_yaml(text: str, source: str = "<yaml>") -> tuple[Any, dict[str, int]]:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         problem = err.problem or str(err).splitlines()[0]
+        if "nesting depth" in problem:  # libyaml's own limit, far above ours
+            problem = f"lists and mappings nested deeper than {MAX_DEPTH} levels (convanim's documented limit)"
+            raise ConfigError(source, _line(mark), None, problem) from None
         raise ConfigError(source, _line(mark), None, f"invalid YAML: {problem}") from None
     except yaml.reader.ReaderError as err:
         line = text.count("\n", 0, max(err.position, 0)) + 1

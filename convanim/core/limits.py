@@ -26,6 +26,7 @@ MAX_FILE_BYTES = 1 << 20  # a config file, or YAML text, of at most 1 MiB
 MAX_DEPTH = 32  # nesting of YAML lists and mappings
 MAX_DATA_ELEMENTS = 1_000_000  # YAML values in a document, every alias counted as the whole value it stands for
 MAX_CHANNELS = 4096  # in_channels and out_channels of any layer
+MAX_VALUE = 2**31 - 1  # any size, kernel size, stride, padding, dilation, output padding or group count
 MAX_LAYERS = 64  # entries of layers:
 MAX_NAME_BYTES = 200  # per folder or file name in name: (the temporary file beside it needs the rest of 255)
 
@@ -71,13 +72,20 @@ class Footprint:
 
 
 def count(n: int) -> str:
-    """An integer with thousands separators: ``10,000,000``."""
-    return f"{n:,}"
+    """An integer with thousands separators, ``10,000,000``, or ``about 1.2e+25`` from 10**15 on."""
+    if abs(n) < 10**15:
+        return f"{n:,}"
+    exponent = math.floor(math.log10(abs(n)))
+    mantissa = n / 10**exponent if exponent < 300 else 1.0
+    return f"about {mantissa:.2g}e+{exponent}"
 
 
 def size_in_bytes(n: int | float) -> str:
     """``1.5 GiB``: a byte count in binary units."""
-    n = float(n)
+    try:
+        n = float(n)
+    except OverflowError:
+        return "more than 1e+308 bytes"
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
         if n < 1024 or unit == "EiB":
             return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
@@ -141,8 +149,19 @@ def drawn_size(spec: Any) -> tuple[int, ...]:
     return tuple(sizes)
 
 
+SIZE_KEYS = ("input_size", "kernel_size", "stride", "padding", "dilation", "output_padding", "groups")
+
+
 def check_channels(spec: Any, prefix: str = "") -> None:
-    """Refuse more than MAX_CHANNELS input or output channels."""
+    """Refuse a size-like value over MAX_VALUE (numpy's indices must hold it) and more than MAX_CHANNELS input
+    or output channels."""
+    for key in SIZE_KEYS:
+        values = getattr(spec, key)
+        values = values if isinstance(values, tuple) else (values,)
+        big = max((v for v in values if isinstance(v, int)), default=0)
+        if big > MAX_VALUE:
+            raise SpecError(prefix + key, f"{count(big)} is over convanim's limit of {count(MAX_VALUE)} for any "
+                                          "size, stride, padding or dilation (a documented limit)")
     for key in ("in_channels", "out_channels"):
         value = getattr(spec, key)
         if value > MAX_CHANNELS:
@@ -162,8 +181,10 @@ def check_arrays(arrays: Iterable[Amount], limit: int) -> None:
 def check_frames(frames: int, limit: int) -> None:
     """Refuse more than ``limit`` frames (``render.max_frames``)."""
     if frames > limit:
-        raise SpecError("render.max_frames", f"the animation would have {frames} frames, over the limit of "
-                                             f"{limit}; raise it with render: {{max_frames: {frames}}}")
+        raise SpecError("render.max_frames", f"the animation would have {count(frames)} frames, over the limit of "
+                                             f"{limit}; raise it with render: {{max_frames: {frames}}}"
+                        if frames < 10**15 else f"the animation would have {count(frames)} frames, over the limit "
+                                                f"of {limit}")
 
 
 def check_canvas(width: int, height: int, layers: int, limit: int, key: str) -> None:

@@ -174,8 +174,11 @@ class Planes(Stack):
                 for a, b in runs(rows):
                     for c, d in runs(cols):
                         prims.append(shade(plane.box(a, c, b - a, d - c), th, Z.PLANE * p + 10))
-                boxes.append((min(rows), max(rows) + 1, min(cols), max(cols) + 1))
+                # a cell that reads only padding has no field on the planes below it
+                boxes.append((min(rows), max(rows) + 1, min(cols), max(cols) + 1) if rows and cols else None)
             for p in range(self.n_planes - 1):
+                if boxes[p] is None or boxes[p + 1] is None:
+                    continue
                 (a0, a1, b0, b1), (c0, c1, d0, d1) = boxes[p], boxes[p + 1]
                 for rr, cc in ((0, 0), (0, 1), (1, 0), (1, 1)):
                     prims.append(Segment(start=planes[p].at((a0, a1)[rr], (b0, b1)[cc]),
