@@ -43,8 +43,9 @@ class ConfigError(ConvanimError, ValueError):
         self.source, self.line, self.key, self.message = source, line, key, message
 
 
-class UsageError(ConvanimError, TypeError):
-    """A library function called with arguments of the wrong kind (also a TypeError)."""
+class UsageError(ConvanimError, TypeError, ValueError):
+    """A library function called with an argument it cannot use: of the wrong kind, or an unknown value
+    (also a TypeError and a ValueError, so code that catches either still does)."""
 
 
 class WriteError(ConvanimError):
