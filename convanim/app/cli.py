@@ -15,14 +15,15 @@ from .._version import __version__
 from ..core.errors import ConvanimError
 from ..core.stops import exit_status, handle_stop_signals, signal_of
 
-INTERRUPTED = "interrupted: the configs that finished are recorded; run again to render the rest"
+INTERRUPTED = "the configs that finished are recorded; run again to render the rest"
 
 
-def _stopped(exc: BaseException, message: str = "interrupted") -> None:
+def _stopped(exc: BaseException, detail: str = "") -> None:
     """After Ctrl-C, SIGTERM or SIGHUP: one line, and the shell's status for that signal (130, 143, 129)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopping already: more Ctrl-C changes nothing
     name = signal.Signals(signal_of(exc)).name
-    click.echo(f"{message} ({name})" if name != "SIGINT" else message, err=True)
+    head = "interrupted" if name == "SIGINT" else f"interrupted by {name}"
+    click.echo(f"{head}: {detail}" if detail else head, err=True)
     sys.exit(exit_status(exc))
 
 

@@ -199,6 +199,8 @@ def read_regular(path: str | os.PathLike[str], limit: int, *, head: bool = False
         fd = os.open(path, flags)
     except FileNotFoundError:
         raise
+    except NotADirectoryError as err:  # a parent is a file: the file cannot exist
+        raise FileNotFoundError(err.errno, err.strerror, err.filename) from None
     except OSError as err:
         raise Unreadable(f"cannot read: {err.strerror or err}") from None
     try:
