@@ -3,7 +3,8 @@
 Figures: the conv_arithmetic gallery's total render time (start-up included), steady-state frames/s for a
 ~400-px stacked frame and for a figure with numbers, the time of encoding alone against the whole
 pipeline, GIF bytes against conv_arithmetic's, a cold single render, and peak memory of a 1,000-frame
-animation. Batch figures (jobs 1 vs 2, the no-op re-run) come from bench_batch.py when it is present.
+animation. Batch figures (jobs 1 vs 2, the no-op re-run) come from bench_batch.py when it is present, and the
+time and memory to refuse each hostile config of issue 15 from bench_limits.py.
 """
 
 from __future__ import annotations
@@ -160,6 +161,12 @@ def batch() -> None:
         subprocess.run([PY, str(here)], check=True, cwd=ROOT)
 
 
+def limits() -> None:
+    here = Path(__file__).parent / "bench_limits.py"
+    if here.exists():
+        subprocess.run([PY, str(here)], check=True, cwd=ROOT)
+
+
 def main() -> None:
     print(f"convanim benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     gallery_time()
@@ -168,6 +175,7 @@ def main() -> None:
     cold_single()
     memory()
     batch()
+    limits()
 
 
 if __name__ == "__main__":
