@@ -43,20 +43,22 @@ _STOPPING = False  # this worker was told to stop
 def _on_sigterm(_signum: int, _frame: Any) -> None:
     """Stop: unwind the current render (KeyboardInterrupt), or exit at once when idle."""
     global _STOPPING
+    if not _BUSY:
+        os._exit(128 + signal.SIGTERM)
     if _STOPPING:  # already unwinding (the kernel and the watching thread may both send one)
         return
     _STOPPING = True
-    if _BUSY:
-        raise KeyboardInterrupt
-    os._exit(128 + signal.SIGTERM)
+    raise KeyboardInterrupt
 
 
 def _watch_parent(parent: int) -> None:
-    while True:
+    """When the parent is gone: SIGTERM to this process (its render unwinds), and if it has not exited a while
+    later (an interrupt swallowed somewhere), exit anyway."""
+    while os.getppid() == parent:
         time.sleep(WATCH_SECONDS)
-        if os.getppid() != parent:
-            os.kill(os.getpid(), signal.SIGTERM)
-            return
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(STOP_SECONDS)
+    os._exit(128 + signal.SIGTERM)
 
 
 def die_with_parent(parent: int) -> None:
@@ -73,20 +75,27 @@ def die_with_parent(parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), name="convanim-parent-watch", daemon=True).start()
 
 
-def _worker_main(conn: Any, parent: int, work: Callable[..., Any]) -> None:
-    """A worker's life: take one job at a time from ``conn``, answer with ``work(*args)``."""
+def _worker_main(conn: Any, parent: int, work: Callable[..., Any], inherited: tuple[Any, ...] = ()) -> None:
+    """A worker's life: take one job at a time from ``conn``, answer with ``work(*args)``.
+
+    ``inherited``: the other workers' connections, which a forked worker holds copies of; they are closed so
+    that every worker sees the end of its own connection when the parent is gone.
+    """
     global _BUSY
     # Ctrl-C reaches the whole process group: the parent decides, and stops the workers with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for sig in STOP_SIGNALS:
         signal.signal(sig, _on_sigterm if sig == signal.SIGTERM else signal.SIG_IGN)
     die_with_parent(parent)
-    while True:
+    for other in inherited:
+        with contextlib.suppress(OSError):
+            other.close()
+    while not _STOPPING:
         try:
             job = conn.recv()
         except (EOFError, OSError):
             return
-        if job is None or _STOPPING:
+        if job is None:
             return
         try:
             _BUSY = True
@@ -95,6 +104,8 @@ def _worker_main(conn: Any, parent: int, work: Callable[..., Any]) -> None:
             os._exit(128 + signal.SIGTERM)
         finally:
             _BUSY = False
+        if _STOPPING:  # a stop that the render swallowed: its result is not wanted
+            os._exit(128 + signal.SIGTERM)
         try:
             conn.send(result)
         except (OSError, ValueError):
@@ -170,7 +181,8 @@ class _Pool:
 
     def start(self) -> _Worker:
         parent_end, child_end = self.ctx.Pipe(duplex=True)
-        process = self.ctx.Process(target=_worker_main, args=(child_end, os.getpid(), self.work),
+        inherited = tuple(w.conn for w in self.workers) if self.ctx.get_start_method() == "fork" else ()
+        process = self.ctx.Process(target=_worker_main, args=(child_end, os.getpid(), self.work, inherited),
                                    name="convanim-worker", daemon=True)
         try:
             process.start()
