@@ -321,9 +321,6 @@ def finish(proc: subprocess.Popen) -> tuple[str, str]:
     """The interrupted batch's output; if it hangs, kill its whole process group so nothing outlives the test."""
     try:
         return proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.system(f"ps -o pid,ppid,stat,wchan:20,cmd -g {proc.pid} >&2; for p in $(pgrep -g {proc.pid}); do echo $p; cat /proc/$p/status | grep -i sig >&2; py-spy dump --pid $p 2>/dev/null >&2; done")
-        raise
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
