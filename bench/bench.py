@@ -4,7 +4,8 @@ Figures: the conv_arithmetic gallery's total render time (start-up included), st
 ~400-px stacked frame and for a figure with numbers, the time of encoding alone against the whole
 pipeline, GIF bytes against conv_arithmetic's, a cold single render, and peak memory of a 1,000-frame
 animation. Batch figures (jobs 1 vs 2, the no-op re-run) come from bench_batch.py, the HTML player's (bytes
-against the GIFs, time to interactive, widget redraw) from bench_player.py, when they are present.
+against the GIFs, time to interactive, widget redraw) from bench_player.py, and the time and memory to refuse
+each hostile config of issue 15 from bench_limits.py, when they are present.
 """
 
 from __future__ import annotations
@@ -155,14 +156,9 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
           f"30x30 output + 100 held, 1,000 frames {distinct:.0f} MB (target: a few hundred MB, flat in frames)")
 
 
-def batch() -> None:
-    here = Path(__file__).parent / "bench_batch.py"
-    if here.exists():
-        subprocess.run([PY, str(here)], check=True, cwd=ROOT)
-
-
-def player() -> None:
-    here = Path(__file__).parent / "bench_player.py"
+def script(name: str) -> None:
+    """Run another bench script of this folder (bench_batch.py, ...) when it is present."""
+    here = Path(__file__).parent / name
     if here.exists():
         subprocess.run([PY, str(here)], check=True, cwd=ROOT)
 
@@ -174,8 +170,9 @@ def main() -> None:
     encode_floor()
     cold_single()
     memory()
-    batch()
-    player()
+    script("bench_batch.py")
+    script("bench_player.py")
+    script("bench_limits.py")
 
 
 if __name__ == "__main__":

@@ -194,7 +194,7 @@ def test_bad_configs_do_not_stop_the_good_ones(cfgs: Path, tmp_path: Path) -> No
     assert lines == [
         f"error: {cfgs / 'bad_key.yaml'}:2: stridee: unknown key (did you mean 'stride'?)",
         f"error: {cfgs / 'bad_stride.yaml'}:3: stride: must be >= 1, got 0",
-        f"error: {cfgs / 'bad_step.yaml'}:1: --step: must be between 0 and 0, got 1",
+        f"error: {cfgs / 'bad_step.yaml'}:1: step: must be between 0 and 0, got 1",
     ]
     assert result.stdout.strip() == "0 up to date, 5 rendered, 3 failed"
     assert sorted(p.name for p in out.glob("*.png")) == ["c0.png", "c1.png", "c2.png", "c3.png", "other.png"]
@@ -432,3 +432,101 @@ def test_repeated_ctrl_c_to_the_parent_still_exits_cleanly(tmp_path: Path) -> No
     assert proc.returncode == 130, stderr
     assert leftovers(out) == [] and leftovers(tmp_path) == [], stderr
     manifest(out)  # still valid JSON
+
+
+# ---------------------------------------------------------------- hard stops with --jobs 2
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (the batch's workers)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                out.append(int(entry))
+    return out
+
+
+def gone(pids: list[int], seconds: float = 15) -> bool:
+    """Whether every process in ``pids`` has exited within ``seconds`` (polled, not waited for blindly)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        alive = []
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] != "Z":
+                        alive.append(pid)
+            except OSError:
+                pass
+        if not alive:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def busy_workers(proc: subprocess.Popen, n: int = 2) -> list[int]:
+    deadline = time.monotonic() + 30
+    while len(workers := children(proc.pid)) < n and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(workers) == n, workers
+    return workers
+
+
+def rerun_renders_the_rest(cfg: Path, out: Path, entries: dict) -> None:
+    again = cli("render", str(cfg), "-o", str(out), "-j", "2")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == f"{len(entries)} up to date, {6 - len(entries)} rendered", (entries, again)
+    assert leftovers(out) == []
+
+
+@pytest.mark.parametrize("sig, status", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_to_the_parent_is_handled_like_ctrl_c(tmp_path: Path, sig: int, status: int) -> None:
+    cfg, out, proc = started_batch(tmp_path)
+    workers = busy_workers(proc)
+    proc.send_signal(sig)
+    stdout, stderr = finish(proc)
+    assert proc.returncode == status, stderr
+    assert f"interrupted by {signal.Signals(sig).name}: " in stderr and "Traceback" not in stderr, stderr
+    assert gone(workers), "a worker outlived its batch"
+    assert leftovers(out) == [] and leftovers(tmp_path) == [], (leftovers(out), stderr)
+    rerun_renders_the_rest(cfg, out, manifest(out))
+
+
+def test_sigkill_to_the_parent_takes_the_workers_with_it(tmp_path: Path) -> None:
+    """The workers die with their parent (nothing renders on, orphaned, into the folder) and whatever the
+    kill left is swept by the next run."""
+    cfg, out, proc = started_batch(tmp_path)
+    workers = busy_workers(proc)
+    proc.kill()
+    finish(proc)
+    assert gone(workers), "workers outlived their parent's SIGKILL"
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.suffix == ".gif"}
+    time.sleep(0.3)  # nothing is still writing into the folder
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.suffix == ".gif"} == before
+    assert all(".tmp" not in p.name or p.name.startswith(".convanim-manifest") for p in out.iterdir())
+    entries = manifest(out)
+    rerun_renders_the_rest(cfg, out, entries)
+
+
+def test_a_killed_worker_fails_only_its_config_and_the_others_go_on(tmp_path: Path) -> None:
+    """As the OOM killer would: SIGKILL to one busy worker. Its config is named, its temporary file is swept,
+    and every other config is rendered."""
+    cfg, out, proc = started_batch(tmp_path)
+    victim = busy_workers(proc)[0]
+    os.kill(victim, signal.SIGKILL)
+    stdout, stderr = finish(proc)
+    assert proc.returncode == 2, stderr
+    [line] = stderr.strip().splitlines()
+    assert line.startswith(f"error: {cfg}/slow") and line.endswith(
+        ".yaml: the worker rendering it was killed by SIGKILL (out of memory?); the other configs went on"), line
+    assert stdout.strip() == "0 up to date, 5 rendered, 1 failed"
+    assert leftovers(out) == [] and len(manifest(out)) == 5
+    failed = Path(line.split(": the worker")[0].removeprefix("error: ")).stem
+    again = cli("render", str(cfg), "-o", str(out), "-j", "2")
+    assert again.returncode == 0 and again.stdout.strip() == "5 up to date, 1 rendered"
+    assert failed in manifest(out)

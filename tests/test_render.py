@@ -194,7 +194,7 @@ def test_step_out_of_range_is_refused(tmp_path):
     cfg.write_text("input_size: 4\nkernel_size: 3\n")
     result = subprocess.run([sys.executable, "-m", "convanim", "render", str(cfg), "-o", str(tmp_path / "o"),
                              "-f", "png", "--step", "4"], capture_output=True, text=True)
-    assert result.returncode == 2 and "--step" in result.stderr and "between 0 and 3" in result.stderr
+    assert result.returncode == 2 and ": step: must be between 0 and 3, got 4" in result.stderr
     assert not (tmp_path / "o" / "ok.png").exists()
 
 

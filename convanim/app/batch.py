@@ -9,24 +9,28 @@ still written. The manifest records a config only after all of its files were wr
 itself written atomically after each config, so an interrupted batch leaves no partial file and no stale
 entry: the next run picks up where it stopped.
 
+The output folder is shared state. ``run()`` holds a lock on it (``core.files.folder_lock``) while it renders
+and writes the manifest, re-reads the manifest under the lock (another batch may have rendered some configs
+meanwhile) and first sweeps the temporary files that killed writers left (``core.files.sweep_stale``). The
+manifest is read only if it is a regular file of at most ``MAX_MANIFEST_BYTES``; entries that are not what
+convanim writes are dropped. Folders are walked without following a symbolic link back into a folder
+already visited, so link cycles end.
+
 This module imports numpy and yaml (to hash a config's data) but never PIL, matplotlib or torch, so a
 run with nothing to do stays fast; workers load the renderers they need.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
+import fnmatch
 import glob
 import hashlib
 import json
 import math
 import os
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,14 +38,16 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
-from ..config import Config, parse_config
-from ..core.errors import ConfigError, ConvanimError
-from ..core.files import signals_deferred, write_text_atomic
+from ..config import Config
+from ..config.load import read_config_file
+from ..core.errors import ConvanimError
+from ..core.files import Unreadable, folder_lock, read_regular, signals_deferred, sweep_stale, write_text_atomic
 from ..core.spec import ConvSpec
-from .pipeline import alt_text, output_paths
+from .pipeline import alt_text, n_frames, output_paths
 
 MANIFEST = ".convanim-manifest.json"
 MANIFEST_VERSION = 1
+MAX_MANIFEST_BYTES = 16 << 20  # a larger manifest is not ours: it is ignored, and replaced
 SUFFIXES = (".yaml", ".yml")
 _GLOB_CHARS = frozenset("*?[")
 
@@ -73,6 +79,7 @@ class Plan:
     todo: tuple[Task, ...]  # to render, most expensive first (empty when outputs clash)
     fresh: tuple[Task, ...]  # up to date: nothing to do
     errors: tuple[str, ...]  # one line each: ``path:line: key: message``
+    force: bool = False  # render even what the manifest says is up to date
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,14 +115,75 @@ class _Outcome:
 
 # ---------------------------------------------------------------- collecting config files
 
+def walk(folder: Path, recursive: bool = True) -> Iterator[tuple[Path, bool]]:
+    """Every entry below ``folder`` as ``(path, is_folder)``, hidden names (``.x``) skipped, depth first in
+    sorted order. Symbolic links to folders are followed, but never into a folder already visited (by device
+    and inode): a link cycle ends instead of running forever."""
+    seen: set[tuple[int, int]] = set()
+
+    def listing(path: Path) -> Iterator[os.DirEntry[str]] | None:
+        try:
+            st = path.stat()
+            if (st.st_dev, st.st_ino) in seen:
+                return None
+            seen.add((st.st_dev, st.st_ino))
+            return iter(sorted(os.scandir(path), key=lambda e: e.name))
+        except OSError:
+            return None
+
+    first = listing(folder)
+    stack = [first] if first is not None else []
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
+        if entry.name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            continue
+        yield Path(entry.path), is_dir
+        inner = listing(Path(entry.path)) if is_dir and recursive else None
+        if inner is not None:
+            stack.append(inner)
+
+
 def _configs_in(folder: Path, recursive: bool) -> list[Path]:
     """``*.yaml`` and ``*.yml`` files in ``folder`` (and its subfolders, skipping hidden ones), sorted."""
-    found = []
-    for p in folder.glob("**/*" if recursive else "*"):
-        rel = p.relative_to(folder).parts
-        if p.suffix.lower() in SUFFIXES and not any(part.startswith(".") for part in rel) and p.is_file():
-            found.append(p)
+    found = [p for p, is_dir in walk(folder, recursive) if not is_dir and p.suffix.lower() in SUFFIXES]
     return sorted(found, key=lambda p: p.relative_to(folder).parts)
+
+
+def _match(parts: tuple[str, ...], pats: tuple[str, ...]) -> bool:
+    """Whether path ``parts`` match pattern components ``pats`` as glob's: ``**`` is any number of folders,
+    and a wildcard matches a hidden name (``.x``) only when the pattern's component starts with a dot."""
+    ok = [True] + [False] * len(pats)  # ok[j]: the parts so far match pats[:j]
+    for j, pat in enumerate(pats, 1):
+        ok[j] = ok[j - 1] and pat == "**"
+    for part in parts:
+        hidden = part.startswith(".")
+        new = [False] * (len(pats) + 1)
+        for j, pat in enumerate(pats, 1):
+            if pat == "**":
+                new[j] = new[j - 1] or (ok[j] and not hidden)
+            else:
+                new[j] = ok[j - 1] and not (hidden and not pat.startswith(".")) and fnmatch.fnmatchcase(part, pat)
+        ok = new
+    return ok[-1]
+
+
+def expand(pattern: str) -> list[Path]:
+    """The paths a glob pattern matches, sorted; ``**`` walks folders without following link cycles."""
+    parts = Path(pattern).parts
+    if "**" not in parts:
+        return sorted(Path(p) for p in glob.glob(pattern))
+    first = next(i for i, part in enumerate(parts) if _GLOB_CHARS & set(part))
+    base = Path(*parts[:first]) if first else Path(".")
+    rest = parts[first:]
+    found = [p for p, _ in walk(base) if _match(p.relative_to(base).parts, rest)]
+    return sorted(found if first else [Path(os.path.relpath(p)) for p in found])
 
 
 def collect(sources: Iterable[str | os.PathLike[str]], *, recursive: bool = False) -> tuple[list[Path], list[str]]:
@@ -145,8 +213,7 @@ def collect(sources: Iterable[str | os.PathLike[str]], *, recursive: bool = Fals
             add(path)  # a file named explicitly, whatever its suffix
         elif _GLOB_CHARS & set(text):
             files = []
-            for match in sorted(glob.glob(text, recursive=True)):
-                m = Path(match)
+            for m in expand(text):
                 files += _configs_in(m, recursive) if m.is_dir() else [m] if m.suffix.lower() in SUFFIXES else []
             if not files:
                 errors.append(f"{text}: no config matches this pattern")
@@ -160,21 +227,9 @@ def collect(sources: Iterable[str | os.PathLike[str]], *, recursive: bool = Fals
 # ---------------------------------------------------------------- reading and hashing
 
 def read_config(path: str | os.PathLike[str], source: str | None = None) -> tuple[bytes, Config]:
-    """A config file's bytes and its Config (named after the file unless it has ``name:``); ``source``
-    names the file in messages (default: ``path``)."""
-    path = Path(path)
-    source = str(path) if source is None else source
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(source, None, None, "no such file") from None
-    except OSError as err:
-        raise ConfigError(source, None, None, f"cannot read: {err.strerror or err}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ConfigError(source, None, None, f"cannot read: {err}") from None
-    return data, parse_config(text, source=source, default_name=path.stem)
+    """A config file's bytes (read once) and its Config (named after the file unless it has ``name:``);
+    ``source`` names the file in messages (default: ``path``)."""
+    return read_config_file(path, source)
 
 
 def _arrays(value: Any) -> Iterator[np.ndarray]:
@@ -224,17 +279,41 @@ def _guess_seconds(spec: ConvSpec, config: Config) -> float:
 # ---------------------------------------------------------------- the manifest
 
 def load_manifest(out_dir: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
-    """The manifest's entries by output name; empty if there is none or it is unreadable."""
+    """The manifest's entries by output name; empty if there is none or it is not a manifest (corrupt JSON,
+    too large, too deeply nested), without entries that are not what convanim writes. A manifest that is not
+    a regular file (a FIFO, a device) is an error: it is never read, and never replaced."""
+    path = Path(out_dir) / MANIFEST
     try:
-        data = json.loads((Path(out_dir) / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        raw = read_regular(path, MAX_MANIFEST_BYTES)
+    except FileNotFoundError:
+        return {}
+    except Unreadable as err:
+        if "larger than" in str(err):
+            return {}
+        raise ConvanimError(f"{path}: {err}; remove it (convanim writes a new one)") from None
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
         return {}
     if not isinstance(data, dict) or data.get("manifest") != MANIFEST_VERSION:
         return {}
     outputs = data.get("outputs")
     if not isinstance(outputs, dict):
         return {}
-    return {k: v for k, v in outputs.items() if isinstance(v, dict)}
+    return {k: v for k, v in outputs.items() if _valid_entry(v)}
+
+
+def _valid_entry(entry: Any) -> bool:
+    """An entry as ``run`` writes it: a hash, files inside the folder, a config path and seconds."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("hash"), str):
+        return False
+    files = entry.get("files")
+    if not isinstance(files, list) or not all(isinstance(f, str) and f and not os.path.isabs(f)
+                                              and ".." not in Path(f).parts for f in files):
+        return False
+    seconds = entry.get("seconds", 0.0)
+    return isinstance(entry.get("config", ""), str) and isinstance(seconds, (int, float)) \
+        and not isinstance(seconds, bool) and math.isfinite(seconds) and seconds >= 0
 
 
 def save_manifest(out_dir: str | os.PathLike[str], entries: dict[str, dict[str, Any]]) -> Path:
@@ -271,6 +350,7 @@ def plan(sources: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[s
         try:
             data, config = read_config(path)
             outputs = tuple(output_paths(config, out, formats, step))
+            n_frames(config)  # every size limit, from the spec alone
             alt = alt_text(config)
         except ConvanimError as err:
             errors.append(str(err))
@@ -285,13 +365,13 @@ def plan(sources: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[s
     clashes = _clashes(tasks, configs, out)
     if clashes:
         return Plan(out_dir=out, formats=formats, step=step, tasks=tuple(tasks), todo=(), fresh=(),
-                    errors=(*errors, *clashes))
+                    errors=(*errors, *clashes), force=force)
     fresh = [] if force else [t for t in tasks
                               if _is_fresh(manifest.get(t.name), t.hash, _relative(t.outputs, out), out)]
     skip = {t.name for t in fresh}
     todo = sorted((t for t in tasks if t.name not in skip), key=lambda t: -t.cost)
     return Plan(out_dir=out, formats=formats, step=step, tasks=tuple(tasks), todo=tuple(todo),
-                fresh=tuple(fresh), errors=tuple(errors))
+                fresh=tuple(fresh), errors=tuple(errors), force=force)
 
 
 def _clashes(tasks: list[Task], configs: dict[str, Config], out: Path) -> list[str]:
@@ -321,47 +401,22 @@ def _clashes(tasks: list[Task], configs: dict[str, Config], out: Path) -> list[s
     return errors
 
 
-# ---------------------------------------------------------------- workers
-
-_BUSY = False  # a worker is inside a task
-_STOPPING = False  # a worker was told to stop: refuse further tasks
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    """Stop the current render; its atomic writers remove their temporary files on the way out."""
-    global _STOPPING
-    _STOPPING = True
-    if _BUSY:
-        raise KeyboardInterrupt
-
-
-def _worker_init() -> None:
-    # Ctrl-C goes to the whole process group: the parent decides and stops the workers with SIGTERM.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _on_sigterm)
-
+# ---------------------------------------------------------------- rendering one config
 
 def _render_one(path: str, out_dir: str, formats: tuple[str, ...], step: int | None) -> _Outcome:
     """Render one config file (in a worker, or in-process); a ConvanimError becomes ``error``."""
-    global _BUSY
-    _BUSY = True
+    start = time.perf_counter()
     try:
-        if _STOPPING:
-            raise KeyboardInterrupt
-        start = time.perf_counter()
-        try:
-            data, config = read_config(path)
-            digest = content_hash(data, config, formats, step)
-            from .pipeline import render
+        data, config = read_config(path)
+        digest = content_hash(data, config, formats, step)
+        from .pipeline import render
 
-            written = render(config, out_dir, formats, step)
-        except ConvanimError as err:
-            return _Outcome(error=str(err))
-        except Exception as err:  # a bug: still one line, and the other configs go on
-            return _Outcome(error=f"{path}: internal error: {type(err).__name__}: {err}")
-        return _Outcome(hash=digest, files=_relative(written, Path(out_dir)), seconds=time.perf_counter() - start)
-    finally:
-        _BUSY = False
+        written = render(config, out_dir, formats, step)
+    except ConvanimError as err:
+        return _Outcome(error=str(err))
+    except Exception as err:  # a bug: still one line, and the other configs go on
+        return _Outcome(error=f"{path}: internal error: {type(err).__name__}: {err}")
+    return _Outcome(hash=digest, files=_relative(written, Path(out_dir)), seconds=time.perf_counter() - start)
 
 
 def default_jobs() -> int:
@@ -372,89 +427,44 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-@contextlib.contextmanager
-def _sigint_flagged(flag: threading.Event) -> Iterator[None]:
-    """Ctrl-C sets ``flag`` instead of raising: a KeyboardInterrupt inside ``concurrent.futures.wait``
-    could leave a future's lock held and deadlock the pool's shutdown. Main thread only."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.signal(signal.SIGINT, lambda _signum, _frame: flag.set())
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old if old is not None else signal.default_int_handler)
+def _killed(task: Task, exitcode: int | None) -> _Outcome:
+    """The outcome of a config whose worker died (the OOM killer's SIGKILL, most likely); its temporary
+    files are swept at once."""
+    from .workers import signal_name
 
-
-def _run_pool(todo: tuple[Task, ...], workers: int, args: tuple[Any, ...],
-              finish: Callable[[Task, _Outcome], None]) -> None:
-    """Render ``todo`` in ``workers`` processes, calling ``finish(task, outcome)`` here as each completes.
-
-    On Ctrl-C the workers are stopped (SIGTERM: their renders unwind and remove their temporary files),
-    configs that finished meanwhile are still finished, and the KeyboardInterrupt is raised again.
-    """
-    interrupted = threading.Event()
-    with _sigint_flagged(interrupted):
-        _pool_loop(todo, workers, args, finish, interrupted)
-
-
-def _pool_loop(todo: tuple[Task, ...], workers: int, args: tuple[Any, ...],
-               finish: Callable[[Task, _Outcome], None], interrupted: threading.Event) -> None:
-    """The pool itself: Ctrl-C is seen as ``interrupted`` between waits, never inside one."""
-    from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only when there is work
-
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
-    futures: dict[Future[_Outcome], Task] = {pool.submit(_render_one, str(t.path), *args): t for t in todo}
-    order = {t.name: i for i, t in enumerate(todo)}
-    unfinished = set(futures)
-
-    def finish_all(done: Iterable[Future[_Outcome]]) -> None:
-        for fut in sorted(done, key=lambda f: order[futures[f].name]):
-            unfinished.discard(fut)
-            try:
-                outcome = fut.result()
-            except Exception as err:  # the worker died or its answer could not be sent back
-                outcome = _Outcome(error=f"{futures[fut].path}: internal error: {type(err).__name__}: {err}")
-            finish(futures[fut], outcome)
-
-    try:
-        while unfinished:
-            done, _ = wait(unfinished, timeout=0.1, return_when=FIRST_COMPLETED)
-            finish_all(done)
-            if interrupted.is_set():
-                raise KeyboardInterrupt
-    except BaseException as exc:
-        for fut in unfinished:
-            fut.cancel()
-        procs = list((getattr(pool, "_processes", None) or {}).values())
-        for proc in procs:
-            with contextlib.suppress(Exception):
-                proc.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)  # idle workers get their stop signal now
-        deadline = time.monotonic() + 10  # a worker that does not unwind in time is killed: never hang
-        for proc in procs:
-            with contextlib.suppress(Exception):
-                proc.join(max(0.0, deadline - time.monotonic()))
-                if proc.is_alive():
-                    proc.kill()
-        pool.shutdown(wait=True, cancel_futures=True)
-        if isinstance(exc, KeyboardInterrupt):  # record what finished whole before the stop reached it
-            finish_all([f for f in unfinished if f.done() and not f.cancelled() and f.exception() is None])
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    for folder in {p.parent for p in task.outputs}:
+        sweep_stale(folder)
+    hint = " (out of memory?)" if exitcode == -9 else ""
+    return _Outcome(error=f"{task.path}: the worker rendering it was killed by {signal_name(exitcode)}{hint}; "
+                          "the other configs went on")
 
 
 # ---------------------------------------------------------------- running
 
-def run(plan: Plan, *, jobs: int | None = None,
-        on_done: Callable[[Task, str | None], None] | None = None) -> Result:
+def run(plan: Plan, *, jobs: int | None = None, on_done: Callable[[Task, str | None], None] | None = None,
+        on_wait: Callable[[], None] | None = None) -> Result:
     """Render ``plan.todo`` with ``jobs`` worker processes (default: one per core; 1: in this process).
 
     ``on_done(task, error)`` is called in this process after each config (error: None or its line).
+    The output folder is locked meanwhile: ``on_wait()`` is called if another run holds it.
     """
+    if not plan.todo:
+        return Result(plan=plan, rendered=(), written=(), errors=plan.errors)
+    with folder_lock(plan.out_dir, on_wait):
+        for folder in {plan.out_dir, *(p.parent for t in plan.todo for p in t.outputs)}:
+            sweep_stale(folder)  # what killed writers left
+        return _run_locked(plan, jobs, on_done)
+
+
+def _run_locked(plan: Plan, jobs: int | None, on_done: Callable[[Task, str | None], None] | None) -> Result:
     out = plan.out_dir
-    manifest = load_manifest(out)
+    manifest = load_manifest(out)  # again: another run may have rendered some of ours while we waited
+    if not plan.force:
+        done = {t.name for t in plan.todo if _is_fresh(manifest.get(t.name), t.hash, _relative(t.outputs, out), out)}
+        if done:
+            fresh = done | {t.name for t in plan.fresh}
+            plan = dataclasses.replace(plan, todo=tuple(t for t in plan.todo if t.name not in done),
+                                       fresh=tuple(t for t in plan.tasks if t.name in fresh))
     changed = False
     for task in plan.todo:  # stale until rendered again: an interrupted render must not look done
         changed |= manifest.pop(task.name, None) is not None
@@ -475,7 +485,12 @@ def run(plan: Plan, *, jobs: int | None = None,
     workers = min(jobs or default_jobs(), len(plan.todo))
     try:
         if workers > 1:
-            _run_pool(plan.todo, workers, args, finish)
+            from .workers import run_pool
+
+            by_name = {t.name: t for t in plan.todo}
+            run_pool(((t.name, (str(t.path), *args)) for t in plan.todo), workers, _render_one,
+                     lambda name, outcome: finish(by_name[name], outcome),
+                     lambda name, exitcode: _killed(by_name[name], exitcode))
         else:
             for task in plan.todo:
                 finish(task, _render_one(str(task.path), *args))

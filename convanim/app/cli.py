@@ -13,10 +13,23 @@ import click
 from .. import encode
 from .._version import __version__
 from ..core.errors import ConvanimError
+from ..core.stops import exit_status, handle_stop_signals, signal_of
+
+INTERRUPTED = "the configs that finished are recorded; run again to render the rest"
+
+
+def _stopped(exc: BaseException, detail: str = "") -> None:
+    """After Ctrl-C, SIGTERM or SIGHUP: one line, and the shell's status for that signal (130, 143, 129)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopping already: more Ctrl-C changes nothing
+    name = signal.Signals(signal_of(exc)).name
+    head = "interrupted" if name == "SIGINT" else f"interrupted by {name}"
+    click.echo(f"{head}: {detail}" if detail else head, err=True)
+    sys.exit(exit_status(exc))
 
 
 def _one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Print a ConvanimError as one line on stderr and exit 2 (no traceback)."""
+    """Print a ConvanimError as one line on stderr and exit 2 (no traceback); a stop signal exits 128 + its
+    number after one line."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -25,6 +38,8 @@ def _one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except ConvanimError as err:
             click.echo(f"error: {err}", err=True)
             sys.exit(2)
+        except KeyboardInterrupt as exc:
+            _stopped(exc)
 
     return wrapper
 
@@ -33,13 +48,14 @@ def _one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.version_option(__version__, prog_name="convanim")
 def main() -> None:
     """Animate convolutions exactly as PyTorch computes them."""
+    handle_stop_signals()  # SIGTERM and SIGHUP unwind like Ctrl-C: no temporary file is left behind
 
 
 @main.command()
 @click.argument("configs", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--from-torch", "expression", metavar="EXPR",
               help='Describe a PyTorch module instead of config files, e.g. "nn.Conv2d(3, 2, 3, stride=2)" or '
-                   '"nn.Sequential(...)" (only nn is in scope).')
+                   '"nn.Sequential(...)" (nn.X(...) calls and literals only; never evaluated as Python).')
 @click.option("-i", "--input-size", metavar="N[,M]", help="With --from-torch: the spatial input size, 8 or 8,6.")
 @click.option("--in-channels", type=click.IntRange(min=1), default=None,
               help="With --from-torch: input channels when the first layer is a pooling layer.")
@@ -66,6 +82,7 @@ def info(configs: tuple[str, ...], expression: str | None, input_size: str | Non
                                                    in_channels=in_channels))]
               if expression is not None else [(path, load_config(path)) for path in configs])
     for i, (where, config) in enumerate(loaded):
+        lines = config_lines(config)  # every limit checked before anything is printed
         if i:
             click.echo()
         if as_yaml:
@@ -113,22 +130,25 @@ def _batch_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _waiting(out_dir: str) -> None:
+    click.echo(f"waiting for another convanim run writing into {out_dir} ...", err=True)
+
+
 def _run_batch(plan: Any, jobs: int | None, quiet: bool) -> Any:
-    """Run a batch plan with a progress bar on a terminal; print its errors and summary; Ctrl-C exits 130."""
+    """Run a batch plan with a progress bar on a terminal; print its errors and summary; Ctrl-C exits 130
+    (SIGTERM 143)."""
     from .batch import run
 
+    wait = functools.partial(_waiting, str(plan.out_dir))
     try:
         if plan.todo and not quiet and sys.stdout.isatty():
             with click.progressbar(length=len(plan.todo), label="rendering", show_pos=True,
                                    item_show_func=lambda name: name) as bar:
-                result = run(plan, jobs=jobs, on_done=lambda task, error: bar.update(1, task.name))
+                result = run(plan, jobs=jobs, on_done=lambda task, error: bar.update(1, task.name), on_wait=wait)
         else:
-            result = run(plan, jobs=jobs)
-    except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # stopping already: more Ctrl-C changes nothing
-        click.echo("interrupted: the configs that finished are recorded; run again to render the rest",
-                   err=True)
-        sys.exit(130)
+            result = run(plan, jobs=jobs, on_wait=wait)
+    except KeyboardInterrupt as exc:
+        _stopped(exc, INTERRUPTED)
     for line in result.errors:
         click.echo(f"error: {line}", err=True)
     if not quiet:
@@ -166,14 +186,17 @@ def gallery(configs: tuple[str, ...], out_dir: str, recursive: bool, jobs: int |
 
     Example: convanim gallery configs -o output
     """
+    from ..core.files import folder_lock
     from .batch import plan
-    from .gallery import check_pages, write_gallery
+    from .gallery import check_pages, check_title, write_gallery
 
+    check_title(title)
     check_pages(out_dir)  # before rendering: never into a folder whose README.md is someone else's
     result = _run_batch(plan(configs, out_dir, ("gif", "html"), None, recursive=recursive, force=force), jobs,
                         quiet)
     if result.done:
-        pages = write_gallery(result.done, out_dir, title=title)
+        with folder_lock(out_dir, functools.partial(_waiting, out_dir)):
+            pages = write_gallery(result.done, out_dir, title=title)
         if not quiet:
             click.echo(f"wrote {' and '.join(map(str, pages))}")
     if result.errors:

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from ..core.arithmetic import describe
 from ..core.errors import ConvanimError
-from ..core.files import write_text_atomic
+from ..core.files import Unreadable, ensure_dir, read_regular, write_text_atomic
 from ..encode.html import figure_of, player_code
 from .batch import Task
 
@@ -48,7 +48,9 @@ class Figure:
 
 
 def _href(target: Path, page_dir: Path) -> str:
-    return quote(Path(os.path.relpath(os.path.abspath(target), os.path.abspath(page_dir))).as_posix())
+    """A URL relative to the page; a file name's raw bytes are percent-encoded as they are on disk."""
+    rel = Path(os.path.relpath(os.path.abspath(target), os.path.abspath(page_dir))).as_posix()
+    return quote(os.fsencode(rel))
 
 
 def _image_size(path: Path) -> tuple[int, int]:
@@ -82,7 +84,7 @@ def figures(tasks: Iterable[Task], out_dir: str | os.PathLike[str]) -> list[Figu
         player = _player(page)
         cards.append(Figure(name=task.name, title=task.title, image=_href(image, out), width=width, height=height,
                             alt=task.alt, params=describe(task.spec), torch=task.spec.torch_line(),
-                            config=_href(task.path, out), config_label=Path(task.path).as_posix(),
+                            config=_href(task.path, out), config_label=_text(Path(task.path).as_posix()),
                             player=player, page=_href(page, out) if player and page else ""))
     return cards
 
@@ -199,15 +201,28 @@ def gallery_markdown(cards: list[Figure], title: str = "convanim gallery") -> st
 def _check_ours(path: Path, mark: str) -> None:
     """Refuse to replace a page that the gallery did not write (say, a project's own README.md)."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            head = f.read(4096)
+        head = read_regular(path, 4096, head=True).decode("utf-8", errors="replace")
     except FileNotFoundError:
         return
-    except OSError as err:
-        raise ConvanimError(f"{path}: cannot read: {err.strerror or err}") from None
+    except Unreadable as err:
+        raise ConvanimError(f"{path}: {err}; not replacing it (choose another --out-dir)") from None
     if mark not in head:
         raise ConvanimError(f"{path}: exists and was not written by convanim gallery; not replacing it "
                             "(choose another --out-dir)")
+
+
+def check_title(title: str) -> str:
+    """``title`` if it can be written into the pages (valid Unicode); ConvanimError otherwise."""
+    try:
+        title.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConvanimError(f"--title: is not valid Unicode text, got {title!r}") from None
+    return title
+
+
+def _text(text: str) -> str:
+    """Text for a page: a file name's undecodable bytes (surrogate escapes) shown as U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def check_pages(out_dir: str | os.PathLike[str]) -> None:
@@ -221,8 +236,9 @@ def write_gallery(tasks: Iterable[Task], out_dir: str | os.PathLike[str], *,
                   title: str = "convanim gallery") -> tuple[Path, Path]:
     """Write ``out_dir/index.html`` and ``out_dir/README.md`` (atomically) for configs rendered as GIFs."""
     out = Path(out_dir)
+    check_title(title)
     check_pages(out)
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out)
     cards = figures(tasks, out)
     return (write_text_atomic(out / "index.html", gallery_html(cards, title)),
             write_text_atomic(out / "README.md", gallery_markdown(cards, title)))

@@ -24,8 +24,9 @@ import numpy as np
 
 from .. import encode
 from ..config import Config
+from ..core.errors import UsageError, WriteError
 from ..core.scene import Scene
-from .pipeline import alt_text, as_config, render, scene_of
+from .pipeline import alt_text, as_config, check_step, render, scene_of
 
 
 class Animation:
@@ -37,8 +38,7 @@ class Animation:
         self._scene: Scene | None = None
         self._data: bytes | None = None
         self._gif: bytes | None = None
-        if step is not None and not (isinstance(step, int) and 0 <= step < self.n_frames):
-            raise config.error(None, f"step: must be between 0 and {self.n_frames - 1}, got {step!r}")
+        check_step(config, step)
 
     # ---------------------------------------------------------------- what it is
     @property
@@ -87,8 +87,12 @@ class Animation:
     def data(self) -> bytes:
         """The displayed image's bytes: a GIF, or a PNG for a still (rendered once, in memory)."""
         if self._data is None:
-            with tempfile.TemporaryDirectory(prefix="convanim-") as tmp:
-                self._data = self.save(Path(tmp) / ("still.png" if self.still else "animation.gif")).read_bytes()
+            try:
+                with tempfile.TemporaryDirectory(prefix="convanim-") as tmp:
+                    path = self.save(Path(tmp) / ("still.png" if self.still else "animation.gif"))
+                    self._data = path.read_bytes()
+            except OSError as err:
+                raise WriteError(tempfile.gettempdir(), err) from None
         return self._data
 
     @property
@@ -113,17 +117,22 @@ class Animation:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the figure to ``path``; its suffix picks the format (.gif .apng .webp .mp4 .pdf: the animation,
         or only the step if one was given; .png .svg: one frame, the step or 0). Returns the path."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise UsageError(f"expected a path to save to, got {type(path).__name__}")
         path = Path(path)
         fmt = encode.by_suffix(path.suffix)
         if fmt is None:
             suffixes = sorted({f.step_suffix or f.suffix for f in encode.formats()} - {""})
-            raise ValueError(f"unknown suffix {path.suffix!r} (use {', '.join(suffixes)})")
+            raise UsageError(f"unknown suffix {path.suffix!r} (use {', '.join(suffixes)})")
         still = fmt.step_suffix is not None or not fmt.animated  # a single file of one frame: png, svg
         step = (self.step or 0) if still else self.step
         config = dataclasses.replace(self.config, name=path.stem)
         [written] = render(config, path.parent, [fmt.name], step)
         if written != path:  # the suffix in another case
-            os.replace(written, path)
+            try:
+                os.replace(written, path)
+            except OSError as err:
+                raise WriteError(path, err) from None
         return path
 
     # ---------------------------------------------------------------- display

@@ -23,7 +23,8 @@ to HTML builds as static files, once per page. Figures are rendered into
 ``<doctreedir>/convanim/NAME-HASH.EXT`` with the batch manifest's content hash, so an unchanged config is
 never rendered twice, not even by a fresh build (``-E``); the builder copies them into ``_images/`` like
 any image. Editing a config file rebuilds the documents that show it. A bad config is a warning that names
-the file, line and key (type ``convanim``, so ``suppress_warnings = ["convanim"]`` silences it).
+the file, line and key (type ``convanim``, so ``suppress_warnings = ["convanim"]`` silences it); every size
+limit is checked before anything is drawn, and the build goes on.
 """
 
 from __future__ import annotations
@@ -88,7 +89,13 @@ class ConvanimDirective(SphinxDirective):
             return self._run()
         except ConvanimError as err:
             logger.warning("convanim: %s", err, location=self.get_location(), type="convanim", subtype="config")
-            return []
+        except MemoryError:
+            logger.warning("convanim: out of memory while drawing this figure", location=self.get_location(),
+                           type="convanim", subtype="config")
+        except Exception as err:  # a bug in convanim: say so, and let the rest of the build go on
+            logger.warning("convanim: internal error: %s: %s", type(err).__name__, err,
+                           location=self.get_location(), type="convanim", subtype="bug")
+        return []
 
     def _config(self) -> tuple[bytes, Any]:
         from ..config import parse_config

@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import ConfigError, SpecError
+from ..core.limits import MAX_LAYERS, check_arrays, check_channels, spec_arrays
 from ..core.options import parse_render
 from ..core.spec import SPEC_FIELDS, ConvSpec
 from ..core.words import dims
-from .data import make_values
+from .data import check_range, make_values
 from .model import Config, failer, name_and_title
 
 TOP_KEYS = ("name", "title", "render", "input_size", "in_channels", "input", "layers")
@@ -45,19 +46,28 @@ def layers_config(data: dict[str, Any], *, source: str, default_name: str, lines
     entries = data["layers"]
     if not isinstance(entries, list) or not entries:
         raise fail("layers", f"expected a non-empty list of layer mappings, got {entries!r}")
+    if len(entries) > MAX_LAYERS:
+        raise fail("layers", f"{len(entries)} layers are over convanim's limit of {MAX_LAYERS} (a documented limit; "
+                             "see the README's Limits)")
+    try:
+        render = parse_render(data.get("render"))
+    except SpecError as err:
+        raise fail(err.key, err.message) from None
     size: Any = data["input_size"]
     channels = data.get("in_channels")
     specs: list[ConvSpec] = []
     weights, biases = [], []
     for n, entry in enumerate(entries):
-        spec, weight, bias = _layer(n, entry, size, channels, "in_channels" in data, fail)
+        spec, weight, bias = _layer(n, entry, size, channels, "in_channels" in data, fail, render.max_elements)
         specs.append(spec)
         weights.append(weight)
         biases.append(bias)
         size, channels = spec.output_size, spec.out_channels
     try:
         x = make_values("input", data.get("input"), specs[0])
-        render = parse_render(data.get("render"))
+        bound = None
+        for n, (spec, weight, bias) in enumerate(zip(specs, weights, biases)):
+            bound = check_range(spec, x, weight, bias, prefix=f"layers[{n}]." if n else "", x_bound=bound)
     except SpecError as err:
         raise fail(err.key, err.message) from None
     return Config(name=name, title=title, spec=specs[0], input=x, weight=weights[0], bias=biases[0], render=render,
@@ -65,13 +75,15 @@ def layers_config(data: dict[str, Any], *, source: str, default_name: str, lines
                   layer_biases=tuple(biases))
 
 
-def _layer(n: int, entry: Any, size: Any, channels: Any, top_channels: bool,
-           fail: Fail) -> tuple[ConvSpec, np.ndarray | None, np.ndarray | None]:
+def _layer(n: int, entry: Any, size: Any, channels: Any, top_channels: bool, fail: Fail,
+           max_elements: int) -> tuple[ConvSpec, np.ndarray | None, np.ndarray | None]:
     """Entry ``n`` of ``layers:`` on an input of ``size`` and ``channels``: its spec, weight and bias."""
     at = f"layers[{n}]"
     if not isinstance(entry, dict):
         raise fail(at, f"expected a mapping of layer keys (kernel_size: 3, ...), got {entry!r}")
     for key in entry:
+        if not isinstance(key, str):
+            raise fail(at, f"the key {key!r} is not a name")
         if key not in LAYER_KEYS:
             hint = " (the previous layer's output size is used)" if key == "input_size" else ""
             raise fail(f"{at}.{key}", f"unknown layer key{hint}")
@@ -91,6 +103,12 @@ def _layer(n: int, entry: Any, size: Any, channels: Any, top_channels: bool,
             shown = dims(size) if isinstance(size, tuple) else size
             raise fail(at, f"does not fit its input {shown} from layers[{n - 1}]: {err.message}") from None
         top = err.key == "input_size" or (n == 0 and err.key == "in_channels" and top_channels)
+        raise fail(err.key if top else f"{at}.{err.key}", err.message) from None
+    try:
+        check_channels(spec)
+        check_arrays(spec_arrays(spec, simulated=False), max_elements)  # before the arrays are made
+    except SpecError as err:
+        top = n == 0 and (err.key == "input_size" or (err.key == "in_channels" and top_channels))
         raise fail(err.key if top else f"{at}.{err.key}", err.message) from None
     try:
         default = None if spec.is_pool else {"random": {"seed": 1 + n}}

@@ -1,77 +1,71 @@
-"""load_config(): a YAML file (or a mapping) -> Config; the only module that reads YAML.
+"""load_config(): a YAML file (or a mapping) -> Config; the only module that reads config files.
 
 Errors are one line that names the file, the line and the key: ``configs/x.yaml:4: stride: must be >= 1, got 0``.
+Sizes are checked before any array is made (``core.limits``): the file's size and the YAML's nesting and
+aliases as it is read (``safe_yaml``), then channels and the elements of the input and weight from the spec,
+then the values (finite numbers whose products stay within float64).
 """
 
 from __future__ import annotations
 
 import difflib
+import os
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ..core.errors import ConfigError, SpecError
+from ..core.errors import ConfigError, SpecError, UsageError
+from ..core.files import Unreadable, read_regular
+from ..core.limits import MAX_FILE_BYTES, check_arrays, check_channels, spec_arrays
 from ..core.options import parse_render
 from ..core.spec import SPEC_FIELDS, ConvSpec
-from .data import make_values
+from .data import check_range, make_values
 from .layers import layers_config
 from .model import Config, failer, name_and_title
+from .safe_yaml import load_yaml
 
 META_KEYS = ("name", "title", "render")
 CONFIG_KEYS: tuple[str, ...] = (*META_KEYS, *SPEC_FIELDS, "input", "weight", "layers")  # bias is a spec field too
 
 
-def key_lines(text: str) -> dict[str, int]:
-    """1-based line of every top-level key, and of every key one level down as ``parent.child``."""
-    lines: dict[str, int] = {}
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return lines
-    if not isinstance(node, yaml.MappingNode):
-        return lines
-    for k, v in node.value:
-        lines[str(k.value)] = k.start_mark.line + 1
-        if isinstance(v, yaml.MappingNode):
-            for k2, _ in v.value:
-                lines[f"{k.value}.{k2.value}"] = k2.start_mark.line + 1
-        elif isinstance(v, yaml.SequenceNode):  # layers: [...]: ``layers[2]`` and ``layers[2].kernel_size``
-            for i, item in enumerate(v.value):
-                lines[f"{k.value}[{i}]"] = item.start_mark.line + 1
-                if isinstance(item, yaml.MappingNode):
-                    for k2, _ in item.value:
-                        lines[f"{k.value}[{i}].{k2.value}"] = k2.start_mark.line + 1
-    return lines
+def read_config_file(path: str | os.PathLike[str], source: str | None = None) -> tuple[bytes, Config]:
+    """A config file's bytes, read once, and its Config (named after the file unless it has ``name:``).
 
-
-def load_config(path: str | Path) -> Config:
-    """Read a YAML config file; raise ConfigError (one line: file, line, key, message) if it is wrong."""
+    Only a regular file of at most ``MAX_FILE_BYTES`` is read (a FIFO or a device is refused at once);
+    ``source`` names the file in messages (default: ``path``).
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise UsageError(f"expected a path to a config file, got {type(path).__name__}")
     path = Path(path)
-    source = str(path)
+    source = str(path) if source is None else source
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_regular(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise ConfigError(source, None, None, "no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(source, None, None, f"cannot read: {err}") from None
-    return parse_config(text, source=source, default_name=path.stem)
+    except Unreadable as err:
+        hint = " (convanim's documented limit for a config)" if "larger than" in str(err) else ""
+        raise ConfigError(source, None, None, f"{err}{hint}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise ConfigError(source, line, None, f"is not UTF-8 text: {err.reason} at byte {err.start}") from None
+    return data, parse_config(text, source=source, default_name=path.stem)
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read a YAML config file; raise ConfigError (one line: file, line, key, message) if it is wrong."""
+    return read_config_file(path)[1]
 
 
 def parse_config(text: str, *, source: str = "<config>", default_name: str = "config") -> Config:
     """A Config from YAML text (``source`` is used in messages)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ConfigError(source, mark.line + 1 if mark else None, None, f"invalid YAML: {problem}") from None
+    data, lines = load_yaml(text, source)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(source, 1, None, f"expected a mapping of keys (input_size: 5, ...), got "
                                            f"{type(data).__name__}")
-    return config_from_mapping(data, source=source, default_name=default_name, lines=key_lines(text))
+    return config_from_mapping(data, source=source, default_name=default_name, lines=lines)
 
 
 def config_from_mapping(data: dict[str, Any], *, source: str = "<config>", default_name: str = "config",
@@ -79,7 +73,11 @@ def config_from_mapping(data: dict[str, Any], *, source: str = "<config>", defau
     """A Config from an already-parsed mapping (keyword arguments, inline YAML, ...)."""
     lines = lines or {}
     fail = failer(source, lines)
+    if not isinstance(data, dict):
+        raise UsageError(f"expected a mapping of config keys, got {type(data).__name__}")
     for key in data:
+        if not isinstance(key, str):
+            raise fail(None, f"the key {key!r} is not a name")
         if key not in CONFIG_KEYS:
             close = difflib.get_close_matches(str(key), CONFIG_KEYS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -93,9 +91,12 @@ def config_from_mapping(data: dict[str, Any], *, source: str = "<config>", defau
         spec_args["bias"] = True  # values given: the layer has a bias
     try:
         spec = ConvSpec(**spec_args)
+        render = parse_render(data.get("render"))
+        check_channels(spec)
+        check_arrays(spec_arrays(spec, simulated=False), render.max_elements)  # before the arrays are made
         arrays = {k: make_values(k, data.get(k), spec) for k in ("input", "weight")}
         bias = make_values("bias", bias_value, spec)
-        render = parse_render(data.get("render"))
+        check_range(spec, arrays["input"], arrays["weight"], bias)
     except SpecError as err:
         raise fail(err.key, err.message) from None
     return Config(name=name, title=title, spec=spec, input=arrays["input"], weight=arrays["weight"], bias=bias,

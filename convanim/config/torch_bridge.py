@@ -151,20 +151,16 @@ def _title(layers: list[Any], module: Any) -> str:
 
 
 def module_from_expression(expression: str, *, seed: int = 0) -> Any:
-    """Evaluate a PyTorch expression such as ``nn.Conv2d(3, 2, 3, stride=2)`` with only ``nn`` in scope.
+    """The module an expression such as ``nn.Conv2d(3, 2, 3, stride=2)`` describes: parsed into an allow-listed
+    tree of ``nn.X(...)`` calls and literals and built (``torch_expression``), never evaluated as Python.
 
     The module's initial weights come from ``torch.manual_seed(seed)`` inside a forked RNG, so the global
     random state is left alone and the same expression always gives the same weights.
     """
-    import torch
+    from .torch_expression import ExpressionError
+    from .torch_expression import module_from_expression as build
 
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        try:
-            module = eval(expression, {"__builtins__": {}}, {"nn": torch.nn})  # noqa: S307 - a local CLI argument
-        except Exception as err:  # any error in the user's expression becomes one line
-            raise TorchBridgeError(f"--from-torch: cannot evaluate {expression!r}: "
-                                   f"{type(err).__name__}: {err}") from None
-    if not isinstance(module, torch.nn.Module):
-        raise TorchBridgeError(f"--from-torch: {expression!r} is not an nn.Module")
-    return module
+    try:
+        return build(expression, seed=seed)
+    except ExpressionError as err:
+        raise TorchBridgeError(str(err)) from None

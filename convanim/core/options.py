@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from .errors import SpecError
+from .limits import DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_FRAMES, DEFAULT_MAX_PIXELS
 from .theme import COLOR_KEYS, THEMES, Theme, make_theme
 
 
@@ -53,10 +54,12 @@ class RenderOptions:
     hold_last: int = 0  # extra copies of the last frame (a pause before looping)
     scale: int = 0  # pixels per cell side; 0: the style's default
     theme: Theme = field(default_factory=Theme)
-    max_frames: int = 1000  # refuse larger animations (raise it here)
+    max_frames: int = DEFAULT_MAX_FRAMES  # refuse larger animations (raise it here)
     compare: Compare = Compare.NONE  # flip_kernel: the kernel as PyTorch applies it beside it flipped
     view: View = View.GATHER  # gather, scatter, matrix or im2col
     overlaps: bool = False  # scatter: shade each output cell by how many stamps have covered it
+    max_elements: int = DEFAULT_MAX_ELEMENTS  # refuse larger arrays (input, weight, products of the steps)
+    max_pixels: int = DEFAULT_MAX_PIXELS  # refuse larger canvases (pixels x drawing layers)
 
     def resolved_style(self, ndim: int) -> Style:
         if self.style is not Style.AUTO:
@@ -90,10 +93,10 @@ def _theme(v: Any) -> Theme:
         raise SpecError("render.theme", f"expected a theme name or a mapping of colours, got {v!r}")
     colors = dict(v)
     base = colors.pop("base", "conv_arithmetic")
-    if base not in THEMES:
+    if not isinstance(base, str) or base not in THEMES:
         raise SpecError("render.theme.base", f"unknown theme {base!r} (use {', '.join(THEMES)})")
     for key in colors:
-        if key not in COLOR_KEYS:
+        if not isinstance(key, str) or key not in COLOR_KEYS:
             raise SpecError(f"render.theme.{key}", f"unknown colour key (use base, {', '.join(COLOR_KEYS)})")
     try:
         return make_theme(base, **colors)
@@ -111,14 +114,23 @@ def _choice(enum: type[StrEnum]) -> Callable[[str, Any], StrEnum]:
     return parse
 
 
+MIN_FPS, MAX_FPS = 0.01, 100  # a frame lasts at most 100 s (GIF delays are 16-bit centiseconds)
+MAX_PLAYS = 65535  # GIF, APNG and WebP store the repeat count in 16 bits
+
+
 def _fps(key: str, v: Any) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not (0 < v <= 100) or math.isnan(v):
-        raise SpecError(key, f"expected a number of frames per second in (0, 100], got {v!r}")
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or math.isnan(v) or not (MIN_FPS <= v <= MAX_FPS):
+        raise SpecError(key, f"expected a number of frames per second from {MIN_FPS} to {MAX_FPS}, got {v!r}")
     return float(v)
 
 
 def _loop(key: str, v: Any) -> int:
-    return 0 if v is True else 1 if v is False else _int(key, v, 0)
+    if v is True or v is False:
+        return 0 if v else 1
+    if not isinstance(v, int) or not 0 <= v <= MAX_PLAYS:
+        raise SpecError(key, f"expected true (forever), false (once) or a number of plays from 0 (forever) to "
+                             f"{MAX_PLAYS}, got {v!r}")
+    return v
 
 
 def _scale(key: str, v: Any) -> int:
@@ -144,6 +156,8 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "compare": _choice(Compare),
     "view": _choice(View),
     "overlaps": _bool,
+    "max_elements": lambda key, v: _int(key, v, 1),
+    "max_pixels": lambda key, v: _int(key, v, 1),
 }
 
 
@@ -155,7 +169,7 @@ def parse_render(mapping: Any) -> RenderOptions:
         raise SpecError("render", f"expected a mapping of render options, got {mapping!r}")
     out: dict[str, Any] = {}
     for key, v in mapping.items():
-        parse = _PARSERS.get(key)
+        parse = _PARSERS.get(key) if isinstance(key, str) else None
         if parse is None:
             raise SpecError(f"render.{key}", f"unknown render option{_suggest(key, RENDER_KEYS)}")
         out[key] = parse(f"render.{key}", v)

@@ -17,6 +17,7 @@ has no hover linking and says "step 3 of 9" instead of an equation.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -144,3 +145,13 @@ def text_dump(scene: Scene, frame: int | None = None) -> str:
             when = f" from frame {p.reveal}" if p.reveal else ""
             lines.append(f"z={p.z:<3} ({p.xy[0]:7.1f}, {p.xy[1]:7.1f}) {p.anchor} {p.size:4.1f} {p.text!r}{when}")
     return "\n".join(lines) + "\n"
+
+
+def static_layers(scene: Scene) -> int:
+    """The image layers a raster renderer keeps for ``scene``: the static drawing below the first moving z
+    level, and one more for each run of static z levels between two moving ones (its memory is about
+    ``width × height × static_layers`` pixels)."""
+    first = scene.frame(0) if scene.n_frames > 0 else ()
+    levels = sorted(set(scene.dynamic_z) | {p.z for p in first})
+    used = {bisect.bisect_left(levels, p.z) for p in scene.static}
+    return 1 + len(used - {0})

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from ..core.files import atomic_path, signals_deferred, umask
+from ..core.errors import WriteError
+from ..core.files import atomic_path, ensure_dir, signals_deferred, temp_name, umask
 from ..core.options import RenderOptions
 from ..core.scene import Scene
 from .common import EncodeError, frames_of, raster_frames
@@ -41,10 +40,10 @@ def write_png_frames(directory: str | os.PathLike[str], frames: Iterable[np.ndar
             not pattern.fullmatch(p.name) for p in directory.iterdir())):
         raise EncodeError(f"{directory} exists and is not a folder of {prefix}NNNNN.png frames; "
                           "not replacing it")
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = directory.parent / f".{directory.name}.{secrets.token_hex(4)}.tmp"  # named before it exists
+    ensure_dir(directory.parent)
+    tmp = directory.parent / temp_name(directory.name)  # named before it exists; swept if we are killed
     while tmp.exists():
-        tmp = directory.parent / f".{directory.name}.{secrets.token_hex(4)}.tmp"
+        tmp = directory.parent / temp_name(directory.name)
     try:
         tmp.mkdir()
         for i, frame in enumerate(frames_of(frames)):
@@ -53,11 +52,14 @@ def write_png_frames(directory: str | os.PathLike[str], frames: Iterable[np.ndar
         with signals_deferred():  # the swap is two renames: never stop between them
             old = None
             if directory.exists():
-                old = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.", suffix=".old"))
-                os.replace(directory, old / "frames")
+                old = directory.parent / temp_name(directory.name, kind="old")
+                os.replace(directory, old)
             os.replace(tmp, directory)
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
+    except OSError as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise WriteError(directory, err) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

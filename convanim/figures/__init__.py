@@ -5,7 +5,18 @@ kind draws the config. Importing this package registers the built-in kinds.
 """
 
 from . import channels, compare, forward, im2col, matrix, receptive, scatter, single  # noqa: F401 - each registers its figure kind
-from .registry import FigureKind, alt_text, check_frames, info_lines, kind_of, kinds, n_frames, register, scene
+from .registry import (
+    FigureKind,
+    alt_text,
+    check_frames,
+    check_limits,
+    info_lines,
+    kind_of,
+    kinds,
+    n_frames,
+    register,
+    scene,
+)
 
-__all__ = ["FigureKind", "alt_text", "check_frames", "info_lines", "kind_of", "kinds", "n_frames", "register",
-           "scene"]
+__all__ = ["FigureKind", "alt_text", "check_frames", "check_limits", "info_lines", "kind_of", "kinds", "n_frames",
+           "register", "scene"]

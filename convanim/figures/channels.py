@@ -8,8 +8,11 @@ per channel with its kernel row beneath.
 
 from __future__ import annotations
 
+import math
+
 from ..config.model import Config
 from ..core.arithmetic import info_lines
+from ..core.limits import Footprint, spec_arrays
 from ..core.options import RenderOptions, Style
 from ..core.scene import Scene
 from ..engine import Trace
@@ -17,7 +20,8 @@ from .alt import alt_text
 from .channels_flat import ChannelsFlat
 from .channels_stacked import ChannelsStacked
 from .channels_strip import ChannelsStrip
-from .multichannel import MAX_PLANES, ChannelFigure, channels_of_spec
+from .footprint import canvas_key, channels_canvas
+from .multichannel import MAX_PLANES, ChannelFigure, channels_of_spec, shown_channels
 from .registry import FigureKind, register
 from .single import check_strip, trace_of
 
@@ -46,7 +50,13 @@ class MultiChannel(FigureKind):
         check_strip(config.render.resolved_style(config.spec.ndim), config.spec.ndim)
 
     def steps(self, config: Config) -> int:
-        return len(channels_of_spec(config.spec).steps)
+        drawn = sum(c is not None for c in shown_channels(config.spec.out_channels))
+        return drawn * math.prod(config.spec.output_size)
+
+    def footprint(self, config: Config) -> Footprint:
+        spec = config.spec
+        return Footprint(frames=self.steps(config) + config.render.hold_last, arrays=tuple(spec_arrays(spec)),
+                         canvas=channels_canvas(spec, config.render), layers=3, canvas_key=canvas_key(spec))
 
     def scene(self, config: Config) -> Scene:
         return channels_scene(trace_of(config), config.render)

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from ..config.model import Config
 from ..core.errors import SpecError
+from ..core.limits import Footprint
 from ..core.options import Compare
 from ..core.scene import Links, Point, Primitive, Scene, Segment, Text
 from ..core.spec import ConvSpec
@@ -20,6 +21,7 @@ from .links import merge
 from .registry import FigureKind, kind_of, register
 
 Z_HEADING = 0
+HEADING_SIZE = 15.0
 
 
 def _index(s: int, sign: str, d: int, const: int) -> str:
@@ -86,10 +88,16 @@ class FlipComparison(FigureKind):
         one = plain(config)
         return kind_of(one).steps(one)
 
+    def footprint(self, config: Config) -> Footprint:
+        left, right = (kind_of(side).footprint(side) for side in sides(config))
+        both = left + right
+        head, gap = round(2.2 * HEADING_SIZE), round(2.0 * HEADING_SIZE)
+        return replace(both, canvas=(both.canvas[0] + gap, both.canvas[1] + head))
+
     def scene(self, config: Config) -> Scene:
         scenes = [kind_of(side).scene(side) for side in sides(config)]
         th = config.render.theme
-        size = 15.0
+        size = HEADING_SIZE
         head = round(2.2 * size)
         gap = round(2.0 * size)
         offsets = [(0.0, float(head)), (float(scenes[0].width + gap), float(head))]

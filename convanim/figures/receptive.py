@@ -15,6 +15,7 @@ import numpy as np
 
 from ..config.model import Config
 from ..core.arithmetic import describe
+from ..core.limits import Amount, Footprint, spec_arrays
 from ..core.options import RenderOptions, Style
 from ..core.scene import CellGroup, Links, Point, Polygon, Primitive, Scene, Segment, Text
 from ..core.spec import ConvSpec
@@ -23,6 +24,7 @@ from ..core.words import dims
 from ..engine import Role
 from ..engine.receptive import describe_stack, field, layer_fields, reads, show
 from ..engine.receptive import info_lines as stack_info_lines
+from .footprint import LABEL_EMS, thickness
 from .geometry import DEFAULT_SCALE, Plane, Z, corners, grid_lines, grid_width, lift, runs, shade, shear
 from .links import cells_group, plane_group
 from .registry import FigureKind, register
@@ -219,8 +221,11 @@ class Planes(Stack):
                 for a, b in runs(rows):
                     for c, d in runs(cols):
                         prims.append(shade(plane.box(a, c, b - a, d - c), th, Z.PLANE * p + 10))
-                boxes.append((min(rows), max(rows) + 1, min(cols), max(cols) + 1))
+                # a cell that reads only padding has no field on the planes below it
+                boxes.append((min(rows), max(rows) + 1, min(cols), max(cols) + 1) if rows and cols else None)
             for p in range(self.n_planes - 1):
+                if boxes[p] is None or boxes[p + 1] is None:
+                    continue
                 (a0, a1, b0, b1), (c0, c1, d0, d1) = boxes[p], boxes[p + 1]
                 for rr, cc in ((0, 0), (0, 1), (1, 0), (1, 1)):
                     prims.append(Segment(start=planes[p].at((a0, a1)[rr], (b0, b1)[cc]),
@@ -326,6 +331,41 @@ class Strips(Stack):
         return frame
 
 
+def padded_sizes(specs: Sequence[ConvSpec]) -> list[tuple[int, ...]]:
+    """The size of every plane with the padding drawn around it (the roles ``Stack.role`` makes)."""
+    out = []
+    for p in range(len(specs) + 1):
+        before, after = pads(specs, p)
+        out.append(tuple(n + b + a for n, b, a in zip(plane_size(specs, p), before, after)))
+    return out
+
+
+def stack_canvas(specs: Sequence[ConvSpec], options: RenderOptions) -> tuple[int, int]:
+    """The canvas a stack's figure will have, from the sizes alone (``Planes`` and ``Strips``' arithmetic)."""
+    sizes = padded_sizes(specs)
+    title = 1.0 if options.labels else 0.0
+    if specs[0].ndim == 1:
+        fields = layer_fields(specs)
+        pp = [pads(specs, p) for p in range(len(sizes))]
+        lo = min(float(f.start[0]) - pp[p][0][0] * float(f.jump[0]) for p, f in enumerate(fields))
+        hi = max(float(f.start[0]) + (f.output_size[0] - 1 + pp[p][1][0]) * float(f.jump[0])
+                 for p, f in enumerate(fields))
+        span = hi - lo + 1
+        s = float(options.scale or max(14, min(DEFAULT_SCALE[Style.STRIP], round(760 / span))))
+        size = max(11.0, 0.4 * s)
+        return round(span * s + 1.6 * s + LABEL_EMS * size), round((len(sizes) - 1) * 2.2 * s + (2 + title) * s)
+    shapes = [(n[0], n[1]) for n in sizes]
+    biggest = max(max(r) for r in shapes)
+    total = sum(sum(r) for r in shapes)
+    s = float(options.scale or max(12, min(DEFAULT_SCALE[Style.STACKED], round(720 / (0.62 * total + 1)),
+                                         round(520 / (1.7 * biggest)))))
+    size = max(11.0, 0.4 * s)
+    widths = [(w + 0.7 * h) * s for h, w in shapes]
+    top_h, top_w = shapes[-1]
+    height = sum(thickness(h, w, s) + 0.45 * s for h, w in shapes[:-1]) + (0.5 * top_w + 0.65 * top_h) * s
+    return round(max(widths) + LABEL_EMS * size + s), round(height + (1 + title) * s)
+
+
 def stack_scene(specs: Sequence[ConvSpec], options: RenderOptions) -> Scene:
     """The receptive-field scene of a stack of layers."""
     specs = tuple(specs)
@@ -342,6 +382,16 @@ class ReceptiveStack(FigureKind):
 
     def steps(self, config: Config) -> int:
         return math.prod(config.layers[-1].output_size)
+
+    def footprint(self, config: Config) -> Footprint:
+        specs = config.layers
+        arrays = [a for n, spec in enumerate(specs)
+                  for a in spec_arrays(spec, f"layers[{n}]." if n else "", simulated=False)]
+        arrays += [Amount(key="layers" if p else "input_size", what=f"plane {p}'s cells (padded)",
+                          size=math.prod(size)) for p, size in enumerate(padded_sizes(specs))]
+        return Footprint(frames=self.steps(config) + config.render.hold_last, arrays=tuple(arrays),
+                         canvas=stack_canvas(specs, config.render), layers=len(specs) + 1 if specs[0].ndim == 2 else 1,
+                         canvas_key="layers" if len(specs) > 4 else "input_size")
 
     def scene(self, config: Config) -> Scene:
         return stack_scene(config.layers, config.render)

@@ -3,8 +3,11 @@
 A figure kind is one module of this folder holding a ``FigureKind`` subclass that it registers at its bottom
 with a precedence (lower is asked first). The pipeline, ``convanim info``, the gallery and alt text ask the
 registry (``kind_of``, ``scene``, ``n_frames``, ``alt_text``, ``info_lines``) and never branch on the kind.
-``check_frames`` is the one ``max_frames`` guard: it counts frames from the spec alone, before any data is
-simulated or drawn.
+
+``check_limits`` is the one guard of every size limit (``core.limits``): it asks the kind for its
+``footprint`` (frames, arrays, canvas, from the spec alone) and refuses the config before anything is
+simulated or drawn; ``scene`` checks the canvas it built once more before a pixel is allocated. The
+pipeline, ``convanim info``, batch planning and the Sphinx directive all go through it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from typing import ClassVar
 from ..config.model import Config
 from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.errors import SpecError
-from ..core.scene import Scene
+from ..core.limits import Footprint, check_canvas, check_footprint
+from ..core.scene import Scene, static_layers
+from .footprint import layer_footprint
 
 
 class FigureKind:
@@ -31,8 +36,28 @@ class FigureKind:
         """Refuse render options this kind cannot honour (raise SpecError naming the key); called first."""
 
     def steps(self, config: Config) -> int:
-        """The frames the animation steps through, before ``hold_last``: from the spec alone, cheap."""
+        """The frames the animation steps through, before ``hold_last``: from the spec alone, cheap (integer
+        arithmetic: never a list of the steps, which a hostile config can make astronomically long)."""
         raise NotImplementedError
+
+    def footprint(self, config: Config) -> Footprint:
+        """What drawing ``config`` will allocate, from its spec and render options alone: checked against
+        every limit (``core.limits``) before ``scene`` is called.
+
+        Return a ``core.limits.Footprint``: ``frames`` (``steps`` + ``hold_last``); ``arrays``, one ``Amount``
+        per large array the kind makes (the key that sets its size, what it is, its elements); ``canvas``,
+        the (width, height) in pixels the scene will have; ``layers``, the static image layers a raster
+        renderer keeps (``core.scene.static_layers`` of the scene); ``canvas_key``, the key to name when the
+        canvas is too large. It must be cheap (integer arithmetic, no arrays, no simulation) and close to
+        the truth: never less than half of what ``scene`` then builds, nor more than twice.
+
+        The default covers a kind that simulates ``config.spec`` once and draws it like the single-layer
+        figure (stacked, flat or strip): ``core.limits.spec_arrays(spec)`` and
+        ``figures.footprint.layer_canvas``. Override it when a kind simulates more (several layers, a
+        gradient), draws more planes, or lays out another canvas; build on the helpers of
+        ``figures.footprint``.
+        """
+        return layer_footprint(config, self.steps(config) + config.render.hold_last)
 
     def scene(self, config: Config) -> Scene:
         """Simulate and lay out the figure."""
@@ -77,20 +102,25 @@ def n_frames(config: Config) -> int:
     return kind_of(config).steps(config) + config.render.hold_last
 
 
+def check_limits(config: Config) -> Footprint:
+    """The config's footprint; raises SpecError naming the key, the size and how to raise the limit when it
+    is over any of them (frames first, then arrays, then the canvas)."""
+    footprint = kind_of(config).footprint(config)
+    check_footprint(footprint, config.render)
+    return footprint
+
+
 def check_frames(config: Config) -> int:
-    """The animation's frame count; raises SpecError (``render.max_frames``) when it is over the limit."""
-    frames = n_frames(config)
-    limit = config.render.max_frames
-    if frames > limit:
-        raise SpecError("render.max_frames", f"the animation would have {frames} frames, over the limit of "
-                                             f"{limit}; raise it with render: {{max_frames: {frames}}}")
-    return frames
+    """The animation's frame count, every limit checked (``check_limits``)."""
+    return check_limits(config).frames
 
 
 def scene(config: Config) -> Scene:
-    """The config's Scene, after the frame limit is checked."""
-    check_frames(config)
-    return kind_of(config).scene(config)
+    """The config's Scene, after every limit is checked; its canvas is checked again before it is returned."""
+    footprint = check_limits(config)
+    built = kind_of(config).scene(config)
+    check_canvas(built.width, built.height, static_layers(built), config.render.max_pixels, footprint.canvas_key)
+    return built
 
 
 def alt_text(config: Config) -> str:
@@ -99,5 +129,6 @@ def alt_text(config: Config) -> str:
 
 
 def info_lines(config: Config) -> list[str]:
-    """What ``convanim info`` prints for the config."""
+    """What ``convanim info`` prints for the config, every limit checked first."""
+    check_limits(config)
     return kind_of(config).info_lines(config)

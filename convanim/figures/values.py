@@ -12,10 +12,13 @@ MAX_CAPTION_TERMS = 9
 
 
 def format_value(v: float) -> str:
-    """A cell value as drawn: integers without decimals, others to two decimals, a true minus sign."""
+    """A cell value as drawn: integers without decimals, others to two decimals, from 1e12 on three significant
+    digits (``1e+300``), a true minus sign."""
     if math.isinf(v):
         text = "∞"
-    elif abs(v - round(v)) < 1e-9 and abs(v) < 1e12:
+    elif abs(v) >= 1e12:  # 1.23e+15: a few characters, never hundreds of digits
+        text = f"{abs(v):.3g}"
+    elif abs(v - round(v)) < 1e-9:
         text = str(abs(int(round(v))))
     else:
         text = f"{abs(v):.2f}".rstrip("0").rstrip(".")
