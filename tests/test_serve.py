@@ -66,7 +66,7 @@ def test_serve_edits_renders_saves_and_downloads(server, browser, tmp_path: Path
 
     page.fill("#yaml", "input_size: 40\nkernel_size: 3\n")  # over max_frames: refused as by the CLI
     page.wait_for_function("document.getElementById('error').textContent.includes('max_frames')", timeout=10000)
-    assert "the animation would have 1444 frames, over the limit of 1000" in page.inner_text("#error")
+    assert "the animation would have 1,444 frames, over the limit of 1000" in page.inner_text("#error")
 
     page.fill("#yaml", "input_size: 6\nkernel_size: 3\ndilation: 2\n")
     wait_player(page, 4)

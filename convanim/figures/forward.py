@@ -19,6 +19,7 @@ from ..config.data import make_values
 from ..config.model import Config
 from ..core.arithmetic import forward_of
 from ..core.errors import SpecError
+from ..core.limits import Footprint
 from ..core.options import Compare, View
 from ..core.scene import Primitive, Scene, Segment, Text
 from ..core.spec import ConvSpec
@@ -109,6 +110,18 @@ class ForwardComparison(FigureKind):
 
     def steps(self, config: Config) -> int:
         return max(kind_of(side).steps(side) for side in sides(config))
+
+    def footprint(self, config: Config) -> Footprint:
+        """Both sides' figures side by side, each with its plane names at its left, under two heading lines."""
+        size = 15.0
+        parts = []
+        for side in sides(config):
+            part = kind_of(side).footprint(side)
+            names = max(text_width(f"{word} {dims(shape)}", size * 0.95, "sans")
+                        for word, shape in (("input", side.spec.input_size), ("output", side.spec.output_size)))
+            parts.append(replace(part, canvas=(round(part.canvas[0] + names + 0.4 * size), part.canvas[1])))
+        both = parts[0] + parts[1]
+        return replace(both, canvas=(both.canvas[0] + round(2.0 * size), both.canvas[1] + round(5.8 * size)))
 
     def scene(self, config: Config) -> Scene:
         configs = sides(config)

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..config.model import Config
 from ..core.arithmetic import describe
 from ..core.arithmetic import info_lines as layer_info_lines
+from ..core.limits import Footprint
 from ..core.options import Reveal, View
 from ..core.scene import Point, Primitive, Scene, Text
 from ..core.spec import ConvSpec
@@ -291,6 +292,12 @@ class Im2colView(FigureKind):
 
     def scene(self, config: Config) -> Scene:
         return Im2colFigure(config).scene()
+
+    def footprint(self, config: Config) -> Footprint:
+        """The laid-out canvas itself: ``check`` has bounded the matrix to a readable size, so simulating and
+        placing it costs a few milliseconds."""
+        lay = Im2colFigure(config).layout()
+        return replace(super().footprint(config), canvas=(lay.width, lay.height))
 
     def info_lines(self, config: Config) -> list[str]:
         rows, cols = im2col_shape(config.spec)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from ..config.model import Config
 from ..core.arithmetic import describe, forward_of
 from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.errors import SpecError
+from ..core.limits import Footprint
 from ..core.options import Reveal, Style, View
 from ..core.scene import Point, Primitive, Scene, Text
 from ..core.spec import ConvSpec
@@ -429,6 +430,12 @@ class MatrixView(FigureKind):
 
     def scene(self, config: Config) -> Scene:
         return MatrixFigure(config).scene()
+
+    def footprint(self, config: Config) -> Footprint:
+        """The laid-out canvas itself: ``check`` has bounded the matrix to a readable size, so simulating and
+        placing it costs a few milliseconds."""
+        lay = MatrixFigure(config).layout()
+        return replace(super().footprint(config), canvas=(lay.width, lay.height))
 
     def info_lines(self, config: Config) -> list[str]:
         rows, cols = matrix_shape(config.spec)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from ..config.model import Config
 from ..core.arithmetic import describe
 from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.errors import SpecError
+from ..core.limits import Footprint
 from ..core.options import Reveal, Style, View
 from ..core.scene import Point, Polygon, Primitive, Scene, Segment, Text
 from ..core.spec import ConvSpec
@@ -522,6 +523,12 @@ class ScatterView(FigureKind):
 
     def scene(self, config: Config) -> Scene:
         return ScatterFigure(config).scene()
+
+    def footprint(self, config: Config) -> Footprint:
+        """The laid-out canvas itself (``check`` bounds the grid, so placing it is cheap), with the three static
+        layers a scatter figure keeps (cells and sums below the stamps, the grid between, the marks above)."""
+        lay = ScatterFigure(config).layout()
+        return replace(super().footprint(config), canvas=(lay.width, lay.height), layers=3)
 
     def info_lines(self, config: Config) -> list[str]:
         return layer_info_lines(config.spec, f"{self.steps(config)} (scatter view: one per input cell, stamped on a "
