@@ -104,6 +104,10 @@ class Trace:
     inputs: np.ndarray  # (C_out, C_in/groups, *output_size, *k) values under the taps
     products: np.ndarray  # same shape: inputs * kernel (avg: * 1/divisor; max: inputs)
     tap_weights: np.ndarray | None  # same shape, or None for max_pool
+    divisor: np.ndarray | None = None  # average pooling: (*output_size) the divisor of each window
+    # adaptive pooling: (*output_size, *k) which taps lie in the window (windows differ in size; k is the
+    # largest); None when every window has every tap
+    tap_valid: np.ndarray | None = None
 
     @property
     def steps(self) -> Steps:
@@ -129,22 +133,27 @@ class Trace:
         taps = np.stack([g.ravel() for g in grids], axis=1)
         kgrids = np.meshgrid(*[self.kernel_source[n] for n in range(nd)], indexing="ij")
         kernel_index = np.stack([g.ravel() for g in kgrids], axis=1)
-        roles = self.grid.role[tuple(taps.T)]
-        sources = self.grid.source[(slice(None), *taps.T)].T
         sel = (channel, slice(None), *pos)
         inputs = self.inputs[sel].reshape(-1, math.prod(kshape))
         products = self.products[sel].reshape(inputs.shape)
         weights = None if self.tap_weights is None else self.tap_weights[sel].reshape(inputs.shape)
+        extent = spec.effective_kernel
+        if self.tap_valid is not None:  # adaptive pooling: only the window's own taps
+            keep = self.tap_valid[pos].ravel()
+            taps, kernel_index, inputs, products = taps[keep], kernel_index[keep], inputs[:, keep], products[:, keep]
+            weights = None if weights is None else weights[:, keep]
+            extent = tuple(end - start for start, end in (spec.windows(n)[pos[n]] for n in range(nd)))
+        roles = self.grid.role[tuple(taps.T)]
+        sources = self.grid.source[(slice(None), *taps.T)].T
         value = float(self.output[(channel, *pos)])
         bias = float(self.bias[channel]) if self.bias is not None else 0.0
         divisor = argmax = None
-        if spec.op is Op.AVG_POOL:
-            w = weights[0]  # type: ignore[index]
-            divisor = int(round(1.0 / w[w > 0][0]))
-        elif spec.op is Op.MAX_POOL:
+        if self.divisor is not None:
+            divisor = int(self.divisor[pos])
+        elif spec.is_max:
             argmax = int(np.argmax(np.where(roles == Role.OVERHANG, -np.inf, inputs[0])))
         origin = tuple(int(self.tap_coords[n][pos[n], 0]) for n in range(nd))
-        return Step(index=i, channel=channel, position=pos, origin=origin, extent=spec.effective_kernel,
+        return Step(index=i, channel=channel, position=pos, origin=origin, extent=extent,
                     taps=taps, kernel_index=kernel_index, roles=roles, sources=sources,
                     in_channels=self.in_channels_of(channel), inputs=inputs, weights=weights,
                     products=products, bias=bias, value=value, divisor=divisor, argmax=argmax)
@@ -175,7 +184,7 @@ def _axis(spec: ConvSpec, n: int) -> tuple[np.ndarray, np.ndarray]:
         source = np.pad(index, (before, after), mode=_NP_PAD[spec.padding_mode])  # type: ignore[call-overload]
     role = np.full(i + before + after, Role.PADDING, dtype=np.int8)
     role[before:before + i] = Role.INPUT
-    if spec.is_pool:  # a ceil_mode window may reach past the padded input
+    if spec.is_pool and not spec.is_adaptive:  # a ceil_mode window may reach past the padded input
         o = spec.output_size[n]
         extra = max(0, (o - 1) * s + d * (k - 1) + 1 - role.size)
         role = np.concatenate([role, np.full(extra, Role.OVERHANG, dtype=np.int8)])
@@ -195,6 +204,8 @@ def _grid(spec: ConvSpec, x: np.ndarray) -> Grid:
     values = np.where(has_source, x[(slice(None), *safe)], 0.0)
     if spec.op is Op.MAX_POOL:
         values = np.where(role == Role.PADDING, -np.inf, values)
+    elif spec.padding_value != 0:  # F.pad's constant
+        values = np.where(role == Role.PADDING, spec.padding_value, values)
     return Grid(values=values, role=role.astype(np.int8), source=source)
 
 
@@ -247,9 +258,7 @@ def simulate(spec: ConvSpec, x: np.ndarray, weight: np.ndarray | None = None,
     _check(spec, x, weight, bias)
     nd, out_size, ks = spec.ndim, spec.output_size, spec.kernel_size
     grid = _grid(spec, x)
-    step = (1,) * nd if spec.transposed else spec.stride
-    tap_coords = tuple(np.arange(out_size[n])[:, None] * step[n] + np.arange(ks[n])[None, :] * spec.dilation[n]
-                       for n in range(nd))
+    tap_coords, tap_valid = _tap_coords(spec)
     # Gather every window at once: (C_in, *out, *k).
     index = []
     for n in range(nd):
@@ -261,18 +270,21 @@ def simulate(spec: ConvSpec, x: np.ndarray, weight: np.ndarray | None = None,
     if spec.is_pool:
         inputs = patches[:, None]  # (C, 1, *out, *k)
         kernel, kernel_source = None, tuple(np.arange(k) for k in ks)
-        counted = _pool_counted(spec, grid, index)
-        if spec.op is Op.MAX_POOL:
-            tap_weights = None
+        counted = _pool_counted(spec, grid, index) if tap_valid is None else tap_valid
+        if spec.is_max:
+            tap_weights = divisor = None
             products = np.where(counted, inputs, -np.inf)
             output = products.reshape(*products.shape[:2 + nd], -1).max(axis=(1, -1))
         else:
             divisor = counted.reshape(*counted.shape[:nd], -1).sum(axis=-1)
+            if spec.divisor_override is not None:
+                divisor = np.full_like(divisor, spec.divisor_override)
             kaxes = (None,) * nd
             tap_weights = np.broadcast_to(counted / divisor[(..., *kaxes)], inputs.shape).astype(np.float64)
             products = inputs * tap_weights
             output = products.reshape(*products.shape[:2 + nd], -1).sum(axis=(1, -1))
     else:
+        divisor = None
         kernel, kernel_source = _direct_kernel(spec, weight)  # type: ignore[arg-type]
         cg_in = spec.in_channels // spec.groups
         group_of_out = np.arange(c_out) // (c_out // spec.groups)
@@ -284,7 +296,30 @@ def simulate(spec: ConvSpec, x: np.ndarray, weight: np.ndarray | None = None,
             output = output + bias.reshape(c_out, *(1,) * nd)
     return Trace(spec=spec, x=x, weight=weight, bias=bias, output=output, grid=grid, kernel=kernel,
                  kernel_source=kernel_source, tap_coords=tap_coords, inputs=inputs, products=products,
-                 tap_weights=tap_weights)
+                 tap_weights=tap_weights, divisor=divisor, tap_valid=tap_valid)
+
+
+def _tap_coords(spec: ConvSpec) -> tuple[tuple[np.ndarray, ...], np.ndarray | None]:
+    """Per axis, the drawn-grid coordinate of every tap of every window, ``(out_n, k_n)``; and for adaptive
+    pooling which taps lie inside their window, ``(*out, *k)`` (a short window's extra taps repeat its last
+    cell and do not count)."""
+    nd, out_size, ks = spec.ndim, spec.output_size, spec.kernel_size
+    if not spec.is_adaptive:
+        step = (1,) * nd if spec.transposed else spec.stride
+        return tuple(np.arange(out_size[n])[:, None] * step[n] + np.arange(ks[n])[None, :] * spec.dilation[n]
+                     for n in range(nd)), None
+    coords, valid = [], []
+    for n in range(nd):
+        bounds = np.array(spec.windows(n))
+        taps = bounds[:, :1] + np.arange(ks[n])[None, :]
+        valid.append(taps < bounds[:, 1:])
+        coords.append(np.minimum(taps, bounds[:, 1:] - 1))
+    mask = np.ones((*out_size, *ks), dtype=bool)
+    for n in range(nd):
+        shape = [1] * (2 * nd)
+        shape[n], shape[nd + n] = out_size[n], ks[n]
+        mask &= valid[n].reshape(shape)
+    return tuple(coords), mask
 
 
 def _pool_counted(spec: ConvSpec, grid: Grid, index: list[np.ndarray]) -> np.ndarray:
