@@ -38,7 +38,7 @@ def config_from_expression(expression: str, input_size: str | None, *, weights: 
     if input_size is None:
         raise ConvanimError("--input-size: required with --from-torch (the module does not know its input size)")
     size = parse_size(input_size)
-    from ..config.torch_bridge import from_torch, module_from_expression
+    from ..config.torch_bridge import accept_torch_prefix, from_torch, module_from_expression
 
-    module = module_from_expression(expression, seed=seed)
+    module = module_from_expression(accept_torch_prefix(expression), seed=seed)
     return from_torch(module, size, weights=weights, in_channels=in_channels)

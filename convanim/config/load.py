@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from ..core.elementwise import ELEMENTWISE_OPS
 from ..core.errors import ConfigError, SpecError
 from ..core.options import parse_render
 from ..core.spec import SPEC_FIELDS, ConvSpec
@@ -87,6 +88,9 @@ def config_from_mapping(data: dict[str, Any], *, source: str = "<config>", defau
     if "layers" in data:
         return layers_config(data, source=source, default_name=default_name, lines=lines)
     name, title = name_and_title(data, default_name, fail)
+    if data.get("op") in ELEMENTWISE_OPS:
+        raise fail("op", f"{data['op']} is an element-wise step: it goes in a layers: list, after a convolution or "
+                         f"pooling layer")
     spec_args = {k: data[k] for k in SPEC_FIELDS if k in data}
     bias_value = spec_args.get("bias")
     if "bias" in spec_args and not isinstance(bias_value, bool):

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..core.errors import ConfigError
 from ..core.options import RenderOptions
+from ..core.elementwise import ElementwiseSpec
 from ..core.spec import ConvSpec
 
 
@@ -27,8 +28,9 @@ class Config:
     source: str = "<config>"  # the file it came from, for messages
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
-    # A ``layers:`` config: every layer in turn (spec, weight, bias is the first); () for one layer.
-    layers: tuple[ConvSpec, ...] = ()
+    # A ``layers:`` config: every layer in turn, element-wise steps included (spec, weight and bias are the
+    # first convolution or pooling layer's); () for one layer.
+    layers: tuple[ConvSpec | ElementwiseSpec, ...] = ()
     layer_weights: tuple[np.ndarray | None, ...] = field(default=(), repr=False, compare=False)
     layer_biases: tuple[np.ndarray | None, ...] = field(default=(), repr=False, compare=False)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from .errors import SpecError
 from .words import as_python, listed
@@ -114,6 +114,8 @@ class ConvSpec:
     ``F.pad`` followed by the convolution computes it. ``output_size`` is computed, except for adaptive pooling,
     which is given it (a value given to another layer must agree with the computed one).
     """
+
+    is_elementwise: ClassVar[bool] = False  # a layer of a stack: ElementwiseSpec says True
 
     input_size: Any
     kernel_size: Any = None  # None: 3 (adaptive pooling: derived, the largest window)
