@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from .errors import SpecError
-from .words import as_python, listed
+from .words import as_python, dims, listed
 
 
 class Op(StrEnum):
@@ -350,6 +350,11 @@ class ConvSpec:
                 if i + b + a < d * (k - 1) + 1:
                     span = f"dilated kernel ({d * (k - 1) + 1})" if d > 1 else f"kernel ({k})"
                     raise SpecError("kernel_size", f"the {span} is larger than the padded input ({i + b + a})")
+        if self.op is Op.AVG_POOL and self.ndim == 3 and any(i < k for i, k in zip(self.input_size, self.kernel_size)):
+            # PyTorch's avg_pool3d (not 1-D or 2-D) compares the kernel with the input before padding
+            raise SpecError("kernel_size", f"3-D avg_pool needs the input ({dims(self.input_size)}) at least as large "
+                                           f"as the kernel ({dims(self.kernel_size)}) before padding, as PyTorch's "
+                                           f"avg_pool3d does")
         out = self._computed_output_size()
         if min(out) < 1:
             raise SpecError("padding" if self.transposed else "input_size",
