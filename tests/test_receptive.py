@@ -12,6 +12,7 @@ import pytest
 
 from convanim.app.pipeline import as_config, scene_of
 from convanim.config import parse_config
+from convanim.core.elementwise import ELEMENTWISE_OPS, ElementwiseSpec
 from convanim.core.errors import ConfigError
 from convanim.core.spec import ConvSpec, Op
 from convanim.draw import render_frame
@@ -21,41 +22,54 @@ CONFIGS = Path(__file__).parents[1] / "configs"
 
 
 def chain(input_size, *layers, in_channels=1):
-    """ConvSpecs with sizes and channels chained, as the layers: key does."""
+    """ConvSpecs (and element-wise steps) with sizes and channels chained, as the layers: key does."""
     specs, size, channels = [], input_size, in_channels
     for keys in layers:
-        spec = ConvSpec(input_size=size, in_channels=channels, **keys)
+        if keys.get("op") in ELEMENTWISE_OPS:
+            spec = ElementwiseSpec(input_size=ConvSpec(input_size=size, kernel_size=1).input_size, in_channels=channels,
+                                   **keys)
+        else:
+            spec = ConvSpec(input_size=size, in_channels=channels, **keys)
         specs.append(spec)
         size, channels = spec.output_size, spec.out_channels
     return specs
 
 
 def torch_stack(torch, specs):
-    """The stack in PyTorch with every path positive (positive weights; avg pooling for max pooling)."""
+    """The stack in PyTorch with every path positive (positive weights; avg pooling for max pooling;
+    element-wise steps as nn.Identity, which passes the gradient as ReLU does on positive values)."""
     nn = torch.nn
     gen = torch.Generator().manual_seed(0)
     mods = []
     for spec in specs:
+        if spec.is_elementwise:
+            mods.append(nn.Identity())
+            continue
         nd = spec.ndim
         if spec.op is Op.CONV:
             kw = dict(kernel_size=spec.kernel_size, stride=spec.stride, dilation=spec.dilation, groups=spec.groups,
-                      bias=False, padding=spec.padding)
+                      bias=False, padding=0 if spec.per_side else spec.padding)
             if spec.transposed:
-                cls = nn.ConvTranspose1d if nd == 1 else nn.ConvTranspose2d
+                cls = getattr(nn, f"ConvTranspose{nd}d")
                 kw["output_padding"] = spec.output_padding
             else:
-                cls = nn.Conv1d if nd == 1 else nn.Conv2d
-                kw["padding_mode"] = spec.padding_mode.value
+                cls = getattr(nn, f"Conv{nd}d")
+                kw["padding_mode"] = "zeros" if spec.per_side else spec.padding_mode.value
+            if spec.per_side:  # F.pad's order: the last axis first
+                sides = tuple(v for n in reversed(range(nd)) for v in (spec.pad_before[n], spec.pad_after[n]))
+                mode = {"zeros": "ZeroPad", "reflect": "ReflectionPad", "replicate": "ReplicationPad",
+                        "circular": "CircularPad"}[spec.padding_mode.value]
+                mods.append(getattr(nn, f"{mode}{nd}d")(sides))
             m = cls(spec.in_channels, spec.out_channels, **kw).double()
             with torch.no_grad():
                 m.weight.copy_(torch.rand(m.weight.shape, generator=gen, dtype=torch.float64) + 0.5)
+        elif spec.is_adaptive:
+            m = getattr(nn, f"AdaptiveAvgPool{nd}d")(spec.output_size)
         elif max(spec.dilation) == 1:  # a max pool's window is an avg pool's window (its gradient is not)
-            cls = nn.AvgPool1d if nd == 1 else nn.AvgPool2d
-            m = cls(spec.kernel_size, spec.stride, spec.padding, ceil_mode=spec.ceil_mode)
+            m = getattr(nn, f"AvgPool{nd}d")(spec.kernel_size, spec.stride, spec.padding, ceil_mode=spec.ceil_mode)
         else:  # dilated max pool: the same windows as a depthwise all-ones convolution
-            cls = nn.Conv1d if nd == 1 else nn.Conv2d
-            m = cls(spec.in_channels, spec.in_channels, spec.kernel_size, spec.stride, spec.padding, spec.dilation,
-                    groups=spec.in_channels, bias=False).double()
+            m = getattr(nn, f"Conv{nd}d")(spec.in_channels, spec.in_channels, spec.kernel_size, spec.stride,
+                                          spec.padding, spec.dilation, groups=spec.in_channels, bias=False).double()
             with torch.no_grad():
                 m.weight.fill_(1.0)
         mods.append(m)
@@ -92,6 +106,22 @@ STACKS = {
     "same_even_kernel": chain(6, dict(kernel_size=4, padding="same"), dict(kernel_size=2, stride=2)),
     "non_square_channels": chain((7, 9), dict(kernel_size=(3, 1), stride=(1, 2), out_channels=4),
                                  dict(kernel_size=2, groups=2, out_channels=2), in_channels=2),
+    "causal_wavenet": chain((12,), dict(kernel_size=2, padding=[[1, 0]]), dict(op="relu"),
+                            dict(kernel_size=2, dilation=2, padding=[[2, 0]]), dict(op="tanh"),
+                            dict(kernel_size=2, dilation=4, padding=[[4, 0]], padding_mode="replicate")),
+    "per_side_2d": chain((6, 7), dict(kernel_size=3, padding=[[2, 0], [1, 2]], padding_mode="reflect"),
+                         dict(op="batch_norm"), dict(kernel_size=2, stride=2, padding=[[0, 1], [1, 0]])),
+    "adaptive": chain((9, 7), dict(kernel_size=3, padding=1), dict(op="adaptive_avg_pool", output_size=(4, 3)),
+                      dict(kernel_size=2)),
+    "adaptive_even": chain((16, 12), dict(kernel_size=3), dict(op="adaptive_avg_pool", output_size=(7, 5)),
+                           dict(kernel_size=2)),  # windows of one size: the calculator is exact
+    "adaptive_grows": chain((5,), dict(op="adaptive_max_pool", output_size=7), dict(kernel_size=3)),
+    "volume": chain((5, 6, 5), dict(kernel_size=3, stride=2, padding=1), dict(op="relu"),
+                    dict(kernel_size=(1, 2, 2), padding=[[0, 0], [1, 0], [0, 1]]), in_channels=2),
+    "volume_valid": chain((7, 6, 7), dict(kernel_size=3, stride=2), dict(op="gelu"),
+                          dict(kernel_size=(1, 2, 2), dilation=(1, 1, 2))),
+    "volume_pool_transposed": chain((4, 4, 5), dict(op="max_pool", kernel_size=2, ceil_mode=True),
+                                    dict(kernel_size=2, stride=2, transposed=True)),
 }
 
 
@@ -103,7 +133,8 @@ def test_exact_field_equals_torch_gradient(torch, name):
         assert input_cells(specs, position) == torch_field(torch, specs, position), (name, position)
 
 
-@pytest.mark.parametrize("name", [n for n in STACKS if n not in ("transposed", "pool_ceil_dilated")])
+@pytest.mark.parametrize("name", [n for n in STACKS if n not in ("transposed", "pool_ceil_dilated", "adaptive",
+                                                               "adaptive_grows", "volume_pool_transposed", "volume")])
 def test_calculator_numbers_match_interior_fields(torch, name):
     """Where no plane of a cell's field touches padding, the field spans ``size`` cells centred on
     ``start + position * jump`` (checked against torch's gradient support)."""

@@ -82,7 +82,8 @@ def info(configs: tuple[str, ...], expression: str | None, input_size: str | Non
 @click.option("--input-size", "-i", required=True, metavar="N[,N,N]",
               help="Input size: one for every axis, or one per axis (depth,height,width).")
 @click.option("--kernel-size", "-k", required=True, metavar="K[,K,K]", help="Kernel size (one, or one per axis).")
-@click.option("--stride", "-s", default="1", show_default=True, metavar="S[,S,S]", help="Stride (one, or one per axis).")
+@click.option("--stride", "-s", default="1", show_default=True, metavar="S[,S,S]",
+              help="Stride (one, or one per axis).")
 @click.option("--dilation", "-d", default="1", show_default=True, metavar="D[,D,D]",
               help="Dilation (one, or one per axis).")
 @_one_line_errors

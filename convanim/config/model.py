@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from ..core.elementwise import ElementwiseSpec
 from ..core.errors import ConfigError
 from ..core.options import RenderOptions
-from ..core.elementwise import ElementwiseSpec
 from ..core.spec import ConvSpec
 
 

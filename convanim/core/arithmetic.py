@@ -46,9 +46,19 @@ def describe(spec: ConvSpec) -> str:
         parts[0] += f", {spec.in_channels} ch"
     if spec.is_adaptive:
         parts.append(f"adaptive {'max' if spec.is_max else 'avg'} pool")
-        return " · ".join(parts) + f" → {dims(spec.output_size)}" + (f", {spec.out_channels} ch" if channels else "")
-    name = {Op.CONV: "kernel", Op.AVG_POOL: "avg pool", Op.MAX_POOL: "max pool"}[spec.op]
-    parts.append(f"{'transposed ' if spec.transposed else ''}{name} {dims(spec.kernel_size)}")
+    else:
+        name = {Op.CONV: "kernel", Op.AVG_POOL: "avg pool", Op.MAX_POOL: "max pool"}[spec.op]
+        parts.append(f"{'transposed ' if spec.transposed else ''}{name} {dims(spec.kernel_size)}")
+        parts += _details(spec)
+    out = dims(spec.output_size)
+    if channels:
+        out += f", {spec.out_channels} ch"
+    return " · ".join(parts) + f" → {out}"
+
+
+def _details(spec: ConvSpec) -> list[str]:
+    """describe()'s words after the kernel: the arguments that differ from their defaults."""
+    parts = []
     if max(spec.stride) > 1 or spec.is_pool:
         parts.append(f"stride {per_axis(spec.stride)}")
     if isinstance(spec.padding, str):
@@ -57,24 +67,14 @@ def describe(spec: ConvSpec) -> str:
         parts.append(f"padding {sides(spec.padding)}")
     elif max(spec.padding) > 0:
         parts.append(f"padding {per_axis(spec.padding)}")
-    if spec.padding_mode.value != "zeros":
-        parts.append(spec.padding_mode.value)
-    if spec.padding_value != 0:
-        parts.append(f"pad value {spec.padding_value:g}")
-    if max(spec.dilation) > 1:
-        parts.append(f"dilation {per_axis(spec.dilation)}")
-    if max(spec.output_padding) > 0:
-        parts.append(f"output padding {per_axis(spec.output_padding)}")
-    if spec.groups > 1:
-        parts.append(f"groups {spec.groups}")
-    if spec.divisor_override is not None:
-        parts.append(f"divisor {spec.divisor_override}")
-    if spec.flip_kernel:
-        parts.append("flipped kernel")
-    out = dims(spec.output_size)
-    if channels:
-        out += f", {spec.out_channels} ch"
-    return " · ".join(parts) + f" → {out}"
+    words = [(spec.padding_mode.value != "zeros", spec.padding_mode.value),
+             (spec.padding_value != 0, f"pad value {spec.padding_value:g}"),
+             (max(spec.dilation) > 1, f"dilation {per_axis(spec.dilation)}"),
+             (max(spec.output_padding) > 0, f"output padding {per_axis(spec.output_padding)}"),
+             (spec.groups > 1, f"groups {spec.groups}"),
+             (spec.divisor_override is not None, f"divisor {spec.divisor_override}"),
+             (spec.flip_kernel, "flipped kernel")]
+    return parts + [text for shown, text in words if shown]
 
 
 def info_lines(spec: ConvSpec) -> list[str]:

@@ -188,13 +188,16 @@ class ConvSpec:
             if not _is_int(getattr(self, key)):
                 raise SpecError(key, f"expected an int, got {getattr(self, key)!r}")
         s(self, "padding", _padding(self.padding, nd))
+        self._normalise_numbers()
+        return nd
+
+    def _normalise_numbers(self) -> None:
         value = self.padding_value
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise SpecError("padding_value", f"expected a finite number, got {value!r}")
-        s(self, "padding_value", float(value))
+        object.__setattr__(self, "padding_value", float(value))
         if self.divisor_override is not None and not _is_int(self.divisor_override):
             raise SpecError("divisor_override", f"expected an int, got {self.divisor_override!r}")
-        return nd
 
     def _normalise_adaptive(self, nd: int) -> None:
         """Adaptive pooling: the target ``output_size`` given (None on an axis keeps that axis); the kernel
@@ -269,14 +272,7 @@ class ConvSpec:
             raise SpecError("transposed", f"{op} has no transposed form")
         if self.is_adaptive:
             self._validate_adaptive()
-        if self.per_side:
-            raise SpecError("padding", f"{op} pads both sides alike; [before, after] pairs apply to convolutions "
-                                       f"(F.pad then the convolution)")
-        if isinstance(self.padding, str):
-            raise SpecError("padding", f"{op} takes integer padding, got {self.padding!r}")
-        if self.padding_mode is not PaddingMode.ZEROS:
-            raise SpecError("padding_mode", f"{op} pads implicitly; padding_mode must be "
-                                            f"'zeros', got {self.padding_mode.value!r}")
+        self._validate_pool_padding()
         if self.out_channels != self.in_channels:
             raise SpecError("out_channels", f"{op} keeps the channels: must equal "
                                             f"in_channels={self.in_channels}, got {self.out_channels}")
@@ -295,6 +291,17 @@ class ConvSpec:
         for p, k in zip(self.padding, self.kernel_size):
             if 2 * p > k:  # PyTorch bounds it by the undilated kernel, for max_pool too
                 raise SpecError("padding", f"must be at most half of the kernel size ({k}/2) for {op}, got {p}")
+
+    def _validate_pool_padding(self) -> None:
+        op = self.op.value
+        if self.per_side:
+            raise SpecError("padding", f"{op} pads both sides alike; [before, after] pairs apply to convolutions "
+                                       f"(F.pad then the convolution)")
+        if isinstance(self.padding, str):
+            raise SpecError("padding", f"{op} takes integer padding, got {self.padding!r}")
+        if self.padding_mode is not PaddingMode.ZEROS:
+            raise SpecError("padding_mode", f"{op} pads implicitly; padding_mode must be "
+                                            f"'zeros', got {self.padding_mode.value!r}")
 
     def _validate_adaptive(self) -> None:
         op = self.op.value
@@ -337,6 +344,22 @@ class ConvSpec:
             raise SpecError("padding", f"'same' is not supported with stride > 1, got stride={listed(self.stride)}")
 
     def _validate_sizes(self) -> None:
+        self._validate_input_sizes()
+        out = self._computed_output_size()
+        if min(out) < 1:
+            raise SpecError("padding" if self.transposed else "input_size",
+                            f"the output size would be {listed(out)}; it must be at least 1")
+        if self.is_adaptive:
+            return
+        if self.output_size is not None:
+            given = _as_tuple("output_size", self.output_size, self.ndim)
+            if given != out:
+                raise SpecError("output_size", f"this layer's output is {listed(out)}, got {listed(given)} (give "
+                                               f"output_size only to adaptive pooling; other layers compute it)")
+        object.__setattr__(self, "output_size", out)
+
+    def _validate_input_sizes(self) -> None:
+        """The input against the padding (reflect, circular) and the kernel, as PyTorch checks them."""
         if self.op is Op.CONV and not self.transposed and self.padding_mode is not PaddingMode.ZEROS:
             for i, before, after in zip(self.input_size, self.pad_before, self.pad_after):
                 p = max(before, after)
@@ -355,18 +378,6 @@ class ConvSpec:
             raise SpecError("kernel_size", f"3-D avg_pool needs the input ({dims(self.input_size)}) at least as large "
                                            f"as the kernel ({dims(self.kernel_size)}) before padding, as PyTorch's "
                                            f"avg_pool3d does")
-        out = self._computed_output_size()
-        if min(out) < 1:
-            raise SpecError("padding" if self.transposed else "input_size",
-                            f"the output size would be {listed(out)}; it must be at least 1")
-        if self.is_adaptive:
-            return
-        if self.output_size is not None:
-            given = _as_tuple("output_size", self.output_size, self.ndim)
-            if given != out:
-                raise SpecError("output_size", f"this layer's output is {listed(out)}, got {listed(given)} (give "
-                                               f"output_size only to adaptive pooling; other layers compute it)")
-        object.__setattr__(self, "output_size", out)
 
     # -- arithmetic ---------------------------------------------------------------------------------
     @property
