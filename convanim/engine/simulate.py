@@ -113,6 +113,13 @@ class Trace:
     def steps(self) -> Steps:
         return Steps(self)
 
+    def window_centers(self, axis: int) -> np.ndarray:
+        """Drawn-grid coordinate of the centre of every output's window along ``axis`` (cells from the grid's
+        start; adaptive pooling's windows differ in size)."""
+        if self.spec.is_adaptive:
+            return np.array([(a + b) / 2 for a, b in self.spec.windows(axis)])
+        return self.tap_coords[axis][:, 0] + self.spec.effective_kernel[axis] / 2
+
     def in_channels_of(self, channel: int) -> tuple[int, ...]:
         """The input channels that output channel ``channel`` reads."""
         spec = self.spec

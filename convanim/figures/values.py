@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ..core.spec import Op
 from ..engine import Role, Step, Trace
 
 MAX_CAPTION_TERMS = 9
@@ -29,12 +28,12 @@ def caption_of(trace: Trace, step: Step) -> str:
     spec = trace.spec
     where = ",".join(map(str, ((step.channel,) if spec.out_channels > 1 else ()) + step.position))
     head = f"y[{where}] = "
-    if spec.op is Op.MAX_POOL:
+    if spec.is_max:
         counted = step.roles != Role.OVERHANG
         terms = [format_value(v) for v in step.inputs[0][counted]]
         return head + f"max({elide(terms, ', ')}) = {format_value(step.value)}"
-    if spec.op is Op.AVG_POOL:
-        counted = step.weights[0] > 0  # type: ignore[index]
+    if spec.is_avg:
+        counted = step.weights[0] != 0  # type: ignore[index]
         terms = [format_value(v) for v in step.inputs[0][counted]]
         return head + f"({elide(terms, ' + ')}) / {step.divisor} = {format_value(step.value)}"
     terms = []
@@ -87,9 +86,8 @@ def join_terms(terms: Sequence[str]) -> str:
 
 def partial_text(trace: Trace, step: Step, j: int) -> str:
     """What is written under input plane ``step.in_channels[j]``: its partial sum, max or mean."""
-    op = trace.spec.op
-    if op is Op.MAX_POOL:
+    if trace.spec.is_max:
         return f"max = {format_value(step.value)}"
-    if op is Op.AVG_POOL:
+    if trace.spec.is_avg:
         return f"mean = {format_value(step.value)}"
     return f"Σ = {format_value(float(step.products[j].sum()))}"
