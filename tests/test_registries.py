@@ -17,9 +17,10 @@ from convanim.figures import registry
 
 def test_every_config_is_drawn_by_exactly_the_kind_the_registry_names():
     names = [k.name for k in figures.kinds()]
-    assert names == ["compare", "layers", "channels", "layer"]  # asked in order of precedence
+    assert names == ["compare", "layers", "volume", "channels", "layer"]  # asked in order of precedence
     cases = {"compare": dict(input_size=[4], kernel_size=3, render={"compare": "flip_kernel"}),
              "layers": dict(input_size=6, layers=[{"kernel_size": 3}]),
+             "volume": dict(input_size=[3, 4, 4], in_channels=2),
              "channels": dict(input_size=4, in_channels=2),
              "layer": dict(input_size=4)}
     for name, keys in cases.items():

@@ -199,6 +199,13 @@ def _axis(spec: ConvSpec, n: int) -> tuple[np.ndarray, np.ndarray]:
     return role, source.astype(np.int64)
 
 
+def drawn_grid(spec: ConvSpec, x: np.ndarray) -> Grid:
+    """The input ``x`` (``(C_in, *input_size)``) as ``spec`` draws it: padded with the values the layer pads with
+    (zeros or ``padding_value``, reflected / replicated / circular copies, ``-inf`` for max pooling), zeros
+    inserted for a transposed convolution."""
+    return _grid(spec, np.asarray(x, dtype=np.float64))
+
+
 def _grid(spec: ConvSpec, x: np.ndarray) -> Grid:
     axes = [_axis(spec, n) for n in range(spec.ndim)]
     mesh = np.meshgrid(*[a[1] for a in axes], indexing="ij")

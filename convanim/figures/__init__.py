@@ -4,7 +4,7 @@ One module per figure kind, each registered with the registry; ``scene(config)``
 kind draws the config. Importing this package registers the built-in kinds.
 """
 
-from . import channels, compare, receptive, single, volume  # noqa: F401 - each registers its figure kind
+from . import channels, compare, single, stack, volume  # noqa: F401 - each registers its figure kind
 from .registry import FigureKind, alt_text, check_frames, info_lines, kind_of, kinds, n_frames, register, scene
 
 __all__ = ["FigureKind", "alt_text", "check_frames", "info_lines", "kind_of", "kinds", "n_frames", "register",
