@@ -113,12 +113,18 @@ class Trace:
     def steps(self) -> Steps:
         return Steps(self)
 
-    def window_centers(self, axis: int) -> np.ndarray:
-        """Drawn-grid coordinate of the centre of every output's window along ``axis`` (cells from the grid's
-        start; adaptive pooling's windows differ in size)."""
-        if self.spec.is_adaptive:
-            return np.array([(a + b) / 2 for a, b in self.spec.windows(axis)])
-        return self.tap_coords[axis][:, 0] + self.spec.effective_kernel[axis] / 2
+    def output_anchors(self, axis: int) -> np.ndarray:
+        """Where each output sits over its window along ``axis``, in drawn-grid cells from the grid's start: the
+        window's centre; with padding that differs between the sides, the point that splits the window as the
+        padding does (a causal layer, padded before only: over the newest input it reads). Adaptive pooling's
+        windows differ in size: their centres."""
+        spec = self.spec
+        if spec.is_adaptive:
+            return np.array([(a + b) / 2 for a, b in spec.windows(axis)])
+        k_eff, before, after = spec.effective_kernel[axis], spec.pad_before[axis], spec.pad_after[axis]
+        if spec.transposed or before == after:
+            return self.tap_coords[axis][:, 0] + k_eff / 2
+        return self.tap_coords[axis][:, 0] + (k_eff - 1) * before / (before + after) + 0.5
 
     def in_channels_of(self, channel: int) -> tuple[int, ...]:
         """The input channels that output channel ``channel`` reads."""

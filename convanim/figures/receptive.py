@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 
 import numpy as np
 
@@ -198,10 +199,11 @@ class Strips(Stack):
     def scene(self) -> Scene:
         n = self.n_planes
         self.plane_pads = [pads(self.specs, p) for p in range(n)]
-        self.lo = min(float(f.start[0]) - self.plane_pads[p][0][0] * float(f.jump[0])
-                      for p, f in enumerate(self.fields))
-        hi = max(float(f.start[0]) + (f.output_size[0] - 1 + self.plane_pads[p][1][0]) * float(f.jump[0])
-                 for p, f in enumerate(self.fields))
+        self.anchors = self.row_anchors()
+        self.lo = min(float(a) - self.plane_pads[p][0][0] * float(f.jump[0])
+                      for p, (f, a) in enumerate(zip(self.fields, self.anchors)))
+        hi = max(float(a) + (f.output_size[0] - 1 + self.plane_pads[p][1][0]) * float(f.jump[0])
+                 for p, (f, a) in enumerate(zip(self.fields, self.anchors)))
         span = hi - self.lo + 1
         s = self.s = float(self.options.scale or max(14, min(DEFAULT_SCALE[Style.STRIP], round(760 / span))))
         size = self.text_size(s)
@@ -221,6 +223,22 @@ class Strips(Stack):
                    "plane_pad": [(0, self.plane_pads[p][0][0]) for p in range(n)], "fields": self.fields}
         return Scene(width=width, height=height, background=self.theme.background, static=tuple(static),
                      n_frames=self.n_frames, frame=self.frame_fn(), dynamic_z=frozenset({10, 20}), regions=regions)
+
+    def row_anchors(self) -> list[Fraction]:
+        """Where cell 0 of every row sits, in input cells: over its window, at the point that splits it as the
+        padding splits (the centre for padding on both sides alike or none; the newest input it reads for a
+        causal layer, padded before only). With padding that keeps the size, output n sits over input n."""
+        anchors = [Fraction(0)]
+        for spec, f in zip(self.specs, self.fields):
+            jump_in = Fraction(self.fields[len(anchors) - 1].jump[0])
+            before, after = (spec.pad_before[0], spec.pad_after[0]) if not spec.is_elementwise else (0, 0)
+            if spec.is_elementwise or spec.transposed or spec.is_adaptive or before == after:
+                anchors.append(anchors[-1] + Fraction(f.start[0]) - Fraction(self.fields[len(anchors) - 1].start[0])
+                               if not spec.is_elementwise else anchors[-1])
+                continue
+            k_eff = spec.effective_kernel[0]
+            anchors.append(anchors[-1] + (Fraction(before * (k_eff - 1), before + after) - before) * jump_in)
+        return anchors
 
     def h(self, p: int) -> float:
         """The height of plane ``p``'s row (an element-wise step's row is thin)."""
@@ -244,7 +262,7 @@ class Strips(Stack):
     def x_of(self, p: int, pos: int) -> float:
         """The centre of plane ``p``'s cell at position ``pos``."""
         f = self.fields[p]
-        return self.left + (float(f.start[0]) + pos * float(f.jump[0]) - self.lo + 0.5) * self.s
+        return self.left + (float(self.anchors[p]) + pos * float(f.jump[0]) - self.lo + 0.5) * self.s
 
     def cell(self, p: int, pos: int) -> tuple[Point, ...]:
         s = self.s

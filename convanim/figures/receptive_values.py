@@ -109,12 +109,15 @@ class ValueGrids(Stack):
         label_w = text_width("c 0", 0.85 * size, "sans") + 0.3 * s if any(
             len(ch) > 1 for ch in self.channels) else 0.0
         top = self.margin + (round(1.0 * s) if self.options.labels else 0)
+        widths = [max(label_w + self.block_size(p)[0], *(text_width(t, z * size, "sans")
+                                                        for t, z in zip(self.label(p), (1.0, 0.9))))
+                  for p in range(self.n_planes)]
+        starts = row_starts(widths, 1.2 * s)
         x, y, row_h = float(self.margin), float(top), 0.0
-        for p in range(self.n_planes):
-            gw, gh = self.block_size(p)
+        for p, w in enumerate(widths):
+            gh = self.block_size(p)[1]
             a, b = self.label(p)
-            w = max(label_w + gw, text_width(a, size, "sans"), text_width(b, 0.9 * size, "sans"))
-            if x > self.margin and x + w > MAX_ROW:
+            if p in starts and p:
                 x, y, row_h = float(self.margin), y + row_h + 0.9 * s, 0.0
             lay.texts.append(Text(xy=(x, y + 0.7 * size), text=a, size=size, color=self.theme.caption, anchor="lm",
                                   font="sans", z=Z.TEXT))
@@ -175,3 +178,20 @@ class ValueGrids(Stack):
             return tuple(prims)
 
         return frame
+
+
+def row_starts(widths: list[float], gap: float) -> set[int]:
+    """The blocks that start a row: as few rows as ``MAX_ROW`` allows, of about equal width."""
+    total = sum(widths) + gap * (len(widths) - 1)
+    rows = math.ceil(total / MAX_ROW)
+    limit = total / rows
+    while True:
+        starts, x = {0}, -gap
+        for n, w in enumerate(widths):
+            if x + gap + w > limit and x > 0:
+                starts.add(n)
+                x = -gap
+            x += gap + w
+        if len(starts) <= rows or limit >= total:
+            return starts
+        limit *= 1.05
