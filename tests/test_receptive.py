@@ -345,9 +345,9 @@ def test_3d_stack_shades_the_field_on_every_depth_sheet(name):
 
 NUMBERED = {
     "gallery": (CONFIGS / "conv_bn_relu_numbers.yaml", None),
-    "1-D causal": ("input_size: [7]\nin_channels: 2\nlayers:\n  - {kernel_size: 2, out_channels: 3, padding: [[1, 0]], "
-                   "padding_mode: replicate, bias: true}\n  - {op: gelu}\n  - {op: max_pool, kernel_size: 2, padding: 1}\n"
-                   "render: {numbers: true}\n", None),
+    "1-D causal": ("input_size: [7]\nin_channels: 2\nlayers:\n"
+                   "  - {kernel_size: 2, out_channels: 3, padding: [[1, 0]], padding_mode: replicate, bias: true}\n"
+                   "  - {op: gelu}\n  - {op: max_pool, kernel_size: 2, padding: 1}\nrender: {numbers: true}\n", None),
     "3-D": ("input_size: [3, 4, 4]\nlayers:\n  - {kernel_size: 2, padding: [[1, 0], 1, 0], out_channels: 2}\n"
             "  - {op: leaky_relu, negative_slope: 0.5}\n  - {op: adaptive_avg_pool, output_size: [2, 2, 1]}\n"
             "render: {numbers: true}\n", None),
