@@ -229,15 +229,16 @@ class Strips(Stack):
         padding splits (the centre for padding on both sides alike or none; the newest input it reads for a
         causal layer, padded before only). With padding that keeps the size, output n sits over input n."""
         anchors = [Fraction(0)]
-        for spec, f in zip(self.specs, self.fields):
-            jump_in = Fraction(self.fields[len(anchors) - 1].jump[0])
-            before, after = (spec.pad_before[0], spec.pad_after[0]) if not spec.is_elementwise else (0, 0)
-            if spec.is_elementwise or spec.transposed or spec.is_adaptive or before == after:
-                anchors.append(anchors[-1] + Fraction(f.start[0]) - Fraction(self.fields[len(anchors) - 1].start[0])
-                               if not spec.is_elementwise else anchors[-1])
-                continue
-            k_eff = spec.effective_kernel[0]
-            anchors.append(anchors[-1] + (Fraction(before * (k_eff - 1), before + after) - before) * jump_in)
+        for n, spec in enumerate(self.specs):
+            f_in, f_out = self.fields[n], self.fields[n + 1]
+            if spec.is_elementwise:
+                anchors.append(anchors[-1])
+            elif spec.transposed or spec.is_adaptive or spec.pad_before[0] == spec.pad_after[0]:
+                anchors.append(anchors[-1] + Fraction(f_out.start[0]) - Fraction(f_in.start[0]))  # the centre
+            else:
+                before, after, k_eff = spec.pad_before[0], spec.pad_after[0], spec.effective_kernel[0]
+                split = Fraction(before * (k_eff - 1), before + after)
+                anchors.append(anchors[-1] + (split - before) * Fraction(f_in.jump[0]))
         return anchors
 
     def h(self, p: int) -> float:
