@@ -72,6 +72,7 @@ class Case:
     per_side: bool = False  # the padding given as [before, after] pairs (F.pad, then the convolution)
     divisor_override: int | None = None
     output_size: tuple[int, ...] = ()  # adaptive pooling's target
+    norm_type: float = 2.0  # lp_pool's p
 
 
 def _per_axis(draw: st.DrawFn, nd: int, elements: st.SearchStrategy[int]) -> tuple[int, ...]:
@@ -369,6 +370,26 @@ def adaptive_cases(draw: st.DrawFn, nd: int | None = None, op: str | None = None
                 before=(0,) * nd, after=(0,) * nd, in_channels=channels, out_channels=channels, output_size=outs)
 
 
+@st.composite
+def lp_pool_cases(draw: st.DrawFn, nd: int | None = None) -> Case:
+    """lp_pool: norm_type (integer, fractional, negative, inf), stride (or the default), ceil_mode; no padding."""
+    nd = _nd(draw, nd)
+    k_max, _, extra = _limits(nd)
+    channels = draw(st.integers(1, 3))
+    kernel = _per_axis(draw, nd, st.integers(1, k_max))
+    stride_arg = draw(st.none() | st.just("drawn"))
+    stride = kernel if stride_arg is None else _per_axis(draw, nd, st.integers(1, 3))
+    sizes = tuple(draw(st.integers(k, k + extra + 1)) for k in kernel)
+    ceil_mode = draw(st.booleans())
+    p = draw(st.sampled_from([1.0, 2.0, 3.0, 1.5, -1.0, float("inf"), float("-inf")]))
+    spec = ConvSpec(op="lp_pool", norm_type=p, input_size=_input_form(draw, sizes), kernel_size=_form(draw, kernel),
+                    stride=None if stride_arg is None else _form(draw, stride), in_channels=channels,
+                    ceil_mode=ceil_mode)
+    return Case(spec=spec, kind="lp_pool", nd=nd, input_size=sizes, kernel=kernel, stride=stride,
+                dilation=(1,) * nd, before=(0,) * nd, after=(0,) * nd, torch_padding=0, in_channels=channels,
+                out_channels=channels, ceil_mode=ceil_mode, norm_type=p)
+
+
 # -- data and the PyTorch reference ----------------------------------------------------------------
 
 
@@ -405,6 +426,9 @@ def torch_reference(
     if case.kind.startswith("adaptive"):
         pool = getattr(F, f"{case.kind}{nd}d")
         return pool(xt, case.output_size)[0].numpy()
+    if case.kind == "lp_pool":
+        kernel, stride = (case.kernel[0], case.stride[0]) if nd == 1 else (case.kernel, case.stride)  # 1-D: ints
+        return getattr(F, f"lp_pool{nd}d")(xt, case.norm_type, kernel, stride, case.ceil_mode)[0].numpy()
     if case.kind == "conv":
         conv = getattr(F, f"conv{nd}d")
         if case.padding_mode == "zeros" and not case.per_side:
@@ -518,7 +542,7 @@ def check_grid(case: Case, trace: Any, x: np.ndarray) -> None:
         if case.kind == "transposed":
             continue  # the length is asserted in expected_axis
         padded = b + i + a
-        if case.kind in ("avg_pool", "max_pool"):  # ceil_mode windows may overhang
+        if case.kind in ("avg_pool", "max_pool", "lp_pool"):  # ceil_mode windows may overhang
             needed = (
                 (spec.output_size[n] - 1) * case.stride[n]
                 + case.dilation[n] * (case.kernel[n] - 1)
@@ -552,7 +576,7 @@ def check_grid(case: Case, trace: Any, x: np.ndarray) -> None:
 
 
 def expected_in_channels(case: Case, channel: int) -> tuple[int, ...]:
-    if case.kind in ("avg_pool", "max_pool", "adaptive_avg_pool", "adaptive_max_pool"):
+    if case.kind in ("avg_pool", "max_pool", "lp_pool", "adaptive_avg_pool", "adaptive_max_pool"):
         return (channel,)
     per_in, per_out = case.in_channels // case.groups, case.out_channels // case.groups
     g = channel // per_out
@@ -609,7 +633,7 @@ def check_step(
         assert np.all(inputs[:, step.roles == Role.INSERTED] == 0.0)
         assert np.all(inputs[:, step.roles == Role.PADDING] == case.padding_value)
     want_value = trace.output[(step.channel, *step.position)]
-    assert step.value == want_value
+    assert step.value == want_value or (math.isnan(step.value) and math.isnan(want_value))  # lp_pool: NaN
     if case.kind in ("conv", "transposed"):
         flipped = case.flip != (
             case.kind == "transposed"
@@ -627,6 +651,8 @@ def check_step(
         want_bias = float(bias[step.channel]) if bias is not None else 0.0
         assert step.bias == want_bias
         assert_close(step.products.sum() + step.bias, step.value)
+    elif case.kind == "lp_pool":
+        check_lp_step(case, step, inputs[0][counted])
     elif case.kind == "avg_pool":
         use = counted if case.count_include_pad else on_input
         divisor = int(use.sum()) if case.divisor_override is None else case.divisor_override
@@ -663,6 +689,19 @@ def check_adaptive_step(case: Case, step: Any, x: np.ndarray) -> None:
         assert step.divisor == len(cells)
         assert_close(step.weights[0], np.full(len(cells), 1.0 / len(cells)))
         assert_close(step.products.sum(), step.value)
+
+
+def check_lp_step(case: Case, step: Any, window: np.ndarray) -> None:
+    """(Σ x^p · K / n)^(1/p) over the n cells of the window inside the input (PyTorch's avg_pool of x^p, times
+    the kernel's K cells); the largest or smallest |x| for p = ±inf."""
+    p, k = case.norm_type, math.prod(case.kernel)
+    assert step.divisor == len(window) and step.bias == 0.0
+    if math.isinf(p):
+        want = np.abs(window).max() if p > 0 else np.abs(window).min()
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            want = np.power(np.sum(np.power(window, p)) * k / len(window), 1 / p)
+    np.testing.assert_allclose(step.value, want, rtol=1e-9, atol=1e-9, equal_nan=True)
 
 
 def check_trace(
@@ -799,6 +838,11 @@ def test_max_pool3d_matches_torch(torch, case, seed):
 
 @given(case=adaptive_cases(), seed=SEEDS)
 def test_adaptive_pooling_matches_torch_in_1d_2d_and_3d(torch, case, seed):
+    run_case(torch, case, seed)
+
+
+@given(case=lp_pool_cases(), seed=SEEDS)
+def test_lp_pooling_matches_torch_in_1d_2d_and_3d(torch, case, seed):
     run_case(torch, case, seed)
 
 

@@ -295,10 +295,13 @@ def test_3d_adaptive_and_divisor_override_modules(torch):
                          (nn.AvgPool3d(2, padding=1, count_include_pad=False, divisor_override=3), [4, 4, 4]),
                          (nn.AvgPool2d(3, stride=2, padding=1, divisor_override=-2), 6),
                          (nn.AdaptiveAvgPool2d((3, None)), [7, 5]), (nn.AdaptiveMaxPool1d(4), [9]),
+                         (nn.LPPool2d(2, 3, stride=2, ceil_mode=True), 6), (nn.LPPool1d(1.5, 2), [7]),
+                         (nn.LPPool3d(float("inf"), (1, 2, 2)), [2, 4, 5]),
                          (nn.AdaptiveMaxPool3d((2, 3, 1)), [5, 4, 3])]:
         cfg = from_torch(module, size, weights=True, in_channels=2)
         out = stack_values([cfg.spec], cfg.input, [cfg.weight], [cfg.bias])[-1]
-        np.testing.assert_allclose(out, run_module(torch, module, cfg.input), **TOL)
+        np.testing.assert_allclose(out, run_module(torch, module, cfg.input), rtol=1e-12, atol=1e-12, equal_nan=True)
+        assert eval(cfg.spec.torch_line(), {"nn": nn}).__class__ is module.__class__  # noqa: S307 - our line
         assert parse_config(to_yaml(cfg)).spec == cfg.spec
 
 

@@ -18,7 +18,7 @@ from convanim.engine import simulate
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
 
 TOL = {"rtol": 1e-9, "atol": 1e-9}
-TORCH_REFUSES = (RuntimeError, ValueError, TypeError)  # TypeError: no such argument (AvgPool1d divisor_override)
+TORCH_REFUSES = (RuntimeError, ValueError, TypeError, ZeroDivisionError)  # no such argument; lp norm 0
 
 
 def _x(torch: Any, *shape: int) -> Any:
@@ -256,6 +256,19 @@ REFUSED: dict[str, tuple[dict[str, Any], str, tuple[str, ...], Callable[[Any], A
         ("AvgPool1d",),
         lambda t: t.nn.AvgPool1d(2, divisor_override=3),
     ),
+    "lp_pool with norm_type 0": (
+        {"input_size": [4], "op": "lp_pool", "norm_type": 0, "kernel_size": 2},
+        "norm_type",
+        ("not be 0",),
+        lambda t: t.nn.functional.lp_pool1d(_x(t, 1, 4), 0.0, 2),
+    ),
+    "3-D lp_pool kernel larger than the input (ceil_mode)": (
+        {"input_size": [3, 3, 3], "op": "lp_pool", "norm_type": 2, "kernel_size": [1, 1, 4], "stride": [1, 1, 3],
+         "ceil_mode": True},
+        "kernel_size",
+        ("before padding",),
+        lambda t: t.nn.functional.lp_pool3d(_x(t, 1, 3, 3, 3), 2.0, (1, 1, 4), (1, 1, 3), ceil_mode=True),
+    ),
     # Not expressible in torch (no such argument) but refused with the field named:
     "padding per side on a transposed convolution": (
         {"input_size": [5], "kernel_size": 3, "padding": [[1, 0]], "transposed": True},
@@ -327,6 +340,24 @@ REFUSED: dict[str, tuple[dict[str, Any], str, tuple[str, ...], Callable[[Any], A
         {"input_size": [4, 4], "op": "max_pool", "divisor_override": 2},
         "divisor_override",
         ("avg_pool only",),
+        None,
+    ),
+    "lp_pool without norm_type": (
+        {"input_size": [4], "op": "lp_pool", "kernel_size": 2},
+        "norm_type",
+        ("needs norm_type",),
+        None,
+    ),
+    "lp_pool with padding": (
+        {"input_size": [4], "op": "lp_pool", "norm_type": 2, "kernel_size": 2, "padding": 1},
+        "padding",
+        ("no padding",),
+        None,
+    ),
+    "norm_type on avg_pool": (
+        {"input_size": [4], "op": "avg_pool", "norm_type": 2, "kernel_size": 2},
+        "norm_type",
+        ("lp_pool only",),
         None,
     ),
     "four spatial dimensions": (
@@ -477,13 +508,17 @@ def raw_layers(draw: st.DrawFn) -> tuple[str, int, dict[str, Any]]:
             for _ in range(nd)
         ]
 
-    kinds = ["conv", "conv", "sides", "transposed", "avg_pool", "max_pool", "adaptive_avg_pool", "adaptive_max_pool"]
+    kinds = ["conv", "conv", "sides", "transposed", "avg_pool", "max_pool", "lp_pool", "adaptive_avg_pool",
+             "adaptive_max_pool"]
     kind = draw(st.sampled_from(kinds))
     kw: dict[str, Any] = {"input_size": axes(1, 9 if nd < 3 else 5, 0)}
     if kind.startswith("adaptive"):
         kw.update(op=kind, output_size=axes(1, 6, 0))
         return kind, nd, kw
     kw.update(kernel_size=axes(1, 4, 0), stride=axes(1, 3, 0))
+    if kind == "lp_pool":
+        kw.update(op=kind, ceil_mode=draw(st.booleans()), norm_type=draw(st.sampled_from([2.0, 1.5, -1.0, 0.0])))
+        return kind, nd, kw
     padding: Any = axes(0, 3, -1)
     if kind == "conv" and draw(st.integers(0, 5)) == 0:
         padding = draw(st.sampled_from(["same", "valid"]))
@@ -518,6 +553,9 @@ def torch_layer(torch: Any, kind: str, nd: int, kw: dict[str, Any]) -> Any:
     if kind.startswith("adaptive"):
         name = "AdaptiveAvgPool" if kind == "adaptive_avg_pool" else "AdaptiveMaxPool"
         return getattr(nn, f"{name}{nd}d")(kw["output_size"])
+    if kind == "lp_pool":  # nn.LPPool1d multiplies by its kernel_size: an int there
+        kernel, stride = (kw["kernel_size"][0], kw["stride"][0]) if nd == 1 else (kw["kernel_size"], kw["stride"])
+        return getattr(nn, f"LPPool{nd}d")(kw["norm_type"], kernel, stride, kw["ceil_mode"])
     if kind == "sides":  # the padding module, then the convolution without padding
         pad = {"zeros": "ZeroPad", "reflect": "ReflectionPad", "replicate": "ReplicationPad",
                "circular": "CircularPad"}[kw["padding_mode"]]
@@ -570,9 +608,10 @@ def known_divergence(kind: str, kw: dict[str, Any], spec_error: SpecError | None
         padding = kw["padding"]
         flat = [v for p in padding for v in (p if isinstance(p, list) else [p])] if not isinstance(padding, str) else []
         return bool(flat) and min(flat) < 0
-    if kind.startswith("adaptive") and spec_error.key == "output_size":
-        # Deliberate: torch returns an empty tensor for an output size of 0; there is nothing to draw.
-        return min(kw["output_size"]) == 0
+    if kind.startswith("adaptive") and spec_error.key in ("output_size", "input_size"):
+        # Deliberate: torch returns an empty tensor for an output size of 0, and pools an empty 3-D input into
+        # NaN; there is nothing to draw.
+        return min(kw[spec_error.key]) == 0
     return False
 
 
@@ -594,7 +633,7 @@ def test_spec_accepts_exactly_what_torch_accepts(torch, layer):
             with torch.no_grad():
                 out = module(torch.zeros(1, channels, *kw["input_size"], dtype=torch.float64))
         torch_shape: tuple[int, ...] | None = tuple(out.shape[2:])
-    except (RuntimeError, ValueError, TypeError):
+    except (RuntimeError, ValueError, TypeError, ZeroDivisionError):  # LPPool with norm_type 0 divides by it
         torch_shape = None
     event(f"{kind}: {'refused' if spec is None else 'accepted'} by the spec")
     if (spec is None) != (torch_shape is None) and known_divergence(kind, kw, spec_error):

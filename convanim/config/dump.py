@@ -11,8 +11,8 @@ from .model import Config
 
 KEY_ORDER = ("name", "title", "op", "input_size", "output_size", "in_channels", "out_channels", "kernel_size",
              "stride", "padding", "dilation", "transposed", "output_padding", "groups", "padding_mode",
-             "padding_value", "ceil_mode", "count_include_pad", "divisor_override", "flip_kernel", "input", "weight",
-             "bias", "layers", "render")
+             "padding_value", "ceil_mode", "count_include_pad", "divisor_override", "norm_type", "flip_kernel",
+             "input", "weight", "bias", "layers", "render")
 
 
 class _Dumper(yaml.SafeDumper):

@@ -5,7 +5,7 @@
     >>> config = from_torch(nn.Conv2d(3, 2, 3, stride=2), 8, weights=True)
     >>> print(to_yaml(config))            # a config file for ``convanim render``
 
-Supported: ``nn.Conv1d/2d/3d``, ``nn.ConvTranspose1d/2d/3d``, ``nn.MaxPool*d``, ``nn.AvgPool*d``,
+Supported: ``nn.Conv1d/2d/3d``, ``nn.ConvTranspose1d/2d/3d``, ``nn.MaxPool*d``, ``nn.AvgPool*d``, ``nn.LPPool*d``,
 ``nn.AdaptiveAvgPool*d``, ``nn.AdaptiveMaxPool*d``, and an ``nn.Sequential`` of them (nested Sequentials are
 flattened), which becomes a ``layers:`` config. In a Sequential, a padding module (``nn.ZeroPad*d``,
 ``nn.ConstantPad*d``, ``nn.ReflectionPad*d``, ``nn.ReplicationPad*d``, ``nn.CircularPad*d``) is folded into the
@@ -25,7 +25,8 @@ from .model import Config
 
 SUPPORTED = ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "MaxPool1d",
              "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
-             "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d")
+             "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "LPPool1d", "LPPool2d",
+             "LPPool3d")
 PADS = {f"{kind}{n}d": mode for n in (1, 2, 3) for kind, mode in
         (("ZeroPad", "zeros"), ("ConstantPad", "zeros"), ("ReflectionPad", "reflect"),
          ("ReplicationPad", "replicate"), ("CircularPad", "circular"))}
@@ -35,11 +36,11 @@ ELEMENTWISE = {"ReLU": "relu", "ReLU6": "relu6", "LeakyReLU": "leaky_relu", "ELU
                "Dropout": "dropout", "Dropout1d": "dropout", "Dropout2d": "dropout", "Dropout3d": "dropout",
                "AlphaDropout": "dropout", "FeatureAlphaDropout": "dropout", "Identity": "identity",
                "Flatten": "flatten"}
-WHAT_IS_SUPPORTED = ("convanim draws nn.Conv*d, nn.ConvTranspose*d, nn.MaxPool*d, nn.AvgPool*d, nn.AdaptiveAvgPool*d "
-                     "and nn.AdaptiveMaxPool*d, in an nn.Sequential with a padding module (nn.ZeroPad*d, ...) before "
-                     "a convolution and element-wise modules between layers (nn.ReLU, nn.ReLU6, nn.LeakyReLU, "
-                     "nn.ELU, nn.GELU, nn.SiLU, nn.Hardswish, nn.Hardsigmoid, nn.Sigmoid, nn.Tanh, nn.BatchNorm*d, "
-                     "nn.Dropout*, nn.Identity; nn.Flatten last)")
+WHAT_IS_SUPPORTED = ("convanim draws nn.Conv*d, nn.ConvTranspose*d, nn.MaxPool*d, nn.AvgPool*d, nn.LPPool*d, "
+                     "nn.AdaptiveAvgPool*d and nn.AdaptiveMaxPool*d, in an nn.Sequential with a padding module "
+                     "(nn.ZeroPad*d, ...) before a convolution and element-wise modules between layers (nn.ReLU, "
+                     "nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Hardswish, nn.Hardsigmoid, nn.Sigmoid, "
+                     "nn.Tanh, nn.BatchNorm*d, nn.Dropout*, nn.Identity; nn.Flatten last)")
 _DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1, "output_padding": 0, "groups": 1, "padding_mode": "zeros",
              "ceil_mode": False, "count_include_pad": True}
 
@@ -95,10 +96,18 @@ def _pool_mapping(module: Any, nd: int, where: str) -> dict[str, Any]:
         size = list(size) if isinstance(size, (tuple, list)) else [size] * nd
         return {"op": "adaptive_max_pool" if "Max" in name else "adaptive_avg_pool",
                 "output_size": _size(size, nd) if None not in size else size}
-    out: dict[str, Any] = {"op": "max_pool" if name.startswith("Max") else "avg_pool",
-                           "kernel_size": _size(module.kernel_size, nd),
-                           "stride": _size(module.stride if module.stride is not None else module.kernel_size, nd),
-                           "padding": _size(module.padding, nd), "ceil_mode": bool(module.ceil_mode)}
+    if name.startswith("LPPool"):
+        out: dict[str, Any] = {
+            "op": "lp_pool", "norm_type": float(module.norm_type), "kernel_size": _size(module.kernel_size, nd),
+            "stride": _size(module.stride if module.stride is not None else module.kernel_size, nd),
+            "ceil_mode": bool(module.ceil_mode)}
+        if out["stride"] == out["kernel_size"]:
+            del out["stride"]
+        return out
+    out = {"op": "max_pool" if name.startswith("Max") else "avg_pool",
+           "kernel_size": _size(module.kernel_size, nd),
+           "stride": _size(module.stride if module.stride is not None else module.kernel_size, nd),
+           "padding": _size(module.padding, nd), "ceil_mode": bool(module.ceil_mode)}
     if out["op"] == "max_pool":
         out["dilation"] = _size(module.dilation, nd)
         if getattr(module, "return_indices", False):

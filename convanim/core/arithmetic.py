@@ -47,7 +47,7 @@ def describe(spec: ConvSpec) -> str:
     if spec.is_adaptive:
         parts.append(f"adaptive {'max' if spec.is_max else 'avg'} pool")
     else:
-        name = {Op.CONV: "kernel", Op.AVG_POOL: "avg pool", Op.MAX_POOL: "max pool"}[spec.op]
+        name = {Op.CONV: "kernel", Op.AVG_POOL: "avg pool", Op.MAX_POOL: "max pool", Op.LP_POOL: "lp pool"}[spec.op]
         parts.append(f"{'transposed ' if spec.transposed else ''}{name} {dims(spec.kernel_size)}")
         parts += _details(spec)
     out = dims(spec.output_size)
@@ -58,7 +58,7 @@ def describe(spec: ConvSpec) -> str:
 
 def _details(spec: ConvSpec) -> list[str]:
     """describe()'s words after the kernel: the arguments that differ from their defaults."""
-    parts = []
+    parts = [f"p={spec.norm_type:g}"] if spec.op is Op.LP_POOL else []
     if max(spec.stride) > 1 or spec.is_pool:
         parts.append(f"stride {per_axis(spec.stride)}")
     if isinstance(spec.padding, str):

@@ -17,6 +17,7 @@ class Op(StrEnum):
     MAX_POOL = "max_pool"
     ADAPTIVE_AVG_POOL = "adaptive_avg_pool"
     ADAPTIVE_MAX_POOL = "adaptive_max_pool"
+    LP_POOL = "lp_pool"
 
 
 class PaddingMode(StrEnum):
@@ -135,6 +136,7 @@ class ConvSpec:
     ceil_mode: bool = False
     count_include_pad: bool = True
     divisor_override: int | None = None  # average pooling: divide by this instead of the window's cells
+    norm_type: float | None = None  # lp_pool: the p of (Σ x^p)^(1/p); inf: the largest |x|
     flip_kernel: bool = False
     # Derived, filled in by __post_init__:
     pad_before: tuple[int, ...] = field(init=False, repr=False, compare=False)
@@ -198,6 +200,13 @@ class ConvSpec:
         object.__setattr__(self, "padding_value", float(value))
         if self.divisor_override is not None and not _is_int(self.divisor_override):
             raise SpecError("divisor_override", f"expected an int, got {self.divisor_override!r}")
+        p = self.norm_type
+        if p in ("inf", "-inf"):  # as written in YAML without its own spelling, .inf
+            p = float(p)
+        if p is not None:
+            if isinstance(p, bool) or not isinstance(p, (int, float)) or math.isnan(p):
+                raise SpecError("norm_type", f"expected a number (inf for the largest |x|), got {p!r}")
+            object.__setattr__(self, "norm_type", float(p))
 
     def _normalise_adaptive(self, nd: int) -> None:
         """Adaptive pooling: the target ``output_size`` given (None on an axis keeps that axis); the kernel
@@ -243,6 +252,8 @@ class ConvSpec:
                                              "it applies with padding_mode 'zeros' to a direct convolution only")
         if self.divisor_override is not None:
             self._validate_divisor()
+        if self.norm_type is not None and self.op is not Op.LP_POOL:
+            raise SpecError("norm_type", "applies to lp_pool only")
         if self.op is not Op.CONV:
             self._validate_pooling()
         elif self.transposed:
@@ -273,6 +284,20 @@ class ConvSpec:
         if self.is_adaptive:
             self._validate_adaptive()
         self._validate_pool_padding()
+        self._validate_no_weights()
+        if self.is_adaptive:
+            return
+        if self.op is Op.LP_POOL:
+            self._validate_lp()
+        if self.op is not Op.MAX_POOL and max(self.dilation) > 1:
+            raise SpecError("dilation", f"{op} has no dilation, got {listed(self.dilation)}")
+        for p, k in zip(self.padding, self.kernel_size):
+            if 2 * p > k:  # PyTorch bounds it by the undilated kernel, for max_pool too
+                raise SpecError("padding", f"must be at most half of the kernel size ({k}/2) for {op}, got {p}")
+
+    def _validate_no_weights(self) -> None:
+        """What a pooling layer does not have: other channels out, groups, a bias, weights, output_padding."""
+        op = self.op.value
         if self.out_channels != self.in_channels:
             raise SpecError("out_channels", f"{op} keeps the channels: must equal "
                                             f"in_channels={self.in_channels}, got {self.out_channels}")
@@ -284,13 +309,6 @@ class ConvSpec:
             raise SpecError("flip_kernel", f"{op} has no kernel weights to flip")
         if max(self.output_padding) > 0:
             raise SpecError("output_padding", "applies to transposed convolutions only")
-        if self.is_adaptive:
-            return
-        if self.op is Op.AVG_POOL and max(self.dilation) > 1:
-            raise SpecError("dilation", f"avg_pool has no dilation, got {listed(self.dilation)}")
-        for p, k in zip(self.padding, self.kernel_size):
-            if 2 * p > k:  # PyTorch bounds it by the undilated kernel, for max_pool too
-                raise SpecError("padding", f"must be at most half of the kernel size ({k}/2) for {op}, got {p}")
 
     def _validate_pool_padding(self) -> None:
         op = self.op.value
@@ -302,6 +320,17 @@ class ConvSpec:
         if self.padding_mode is not PaddingMode.ZEROS:
             raise SpecError("padding_mode", f"{op} pads implicitly; padding_mode must be "
                                             f"'zeros', got {self.padding_mode.value!r}")
+
+    def _validate_lp(self) -> None:
+        if self.norm_type is None:
+            raise SpecError("norm_type", "lp_pool needs norm_type, the p of (Σ x^p)^(1/p) (2, or inf for the "
+                                         "largest |x|)")
+        if self.norm_type == 0:
+            raise SpecError("norm_type", "must not be 0 (PyTorch divides by it), got 0")
+        if self.padding != (0,) * self.ndim:
+            raise SpecError("padding", f"lp_pool has no padding, got {_plain(self.padding)}")
+        if not self.count_include_pad:
+            raise SpecError("count_include_pad", "lp_pool has no padding to count")
 
     def _validate_adaptive(self) -> None:
         op = self.op.value
@@ -373,11 +402,12 @@ class ConvSpec:
                 if i + b + a < d * (k - 1) + 1:
                     span = f"dilated kernel ({d * (k - 1) + 1})" if d > 1 else f"kernel ({k})"
                     raise SpecError("kernel_size", f"the {span} is larger than the padded input ({i + b + a})")
-        if self.op is Op.AVG_POOL and self.ndim == 3 and any(i < k for i, k in zip(self.input_size, self.kernel_size)):
-            # PyTorch's avg_pool3d (not 1-D or 2-D) compares the kernel with the input before padding
-            raise SpecError("kernel_size", f"3-D avg_pool needs the input ({dims(self.input_size)}) at least as large "
-                                           f"as the kernel ({dims(self.kernel_size)}) before padding, as PyTorch's "
-                                           f"avg_pool3d does")
+        if self.op in (Op.AVG_POOL, Op.LP_POOL) and self.ndim == 3 and any(
+                i < k for i, k in zip(self.input_size, self.kernel_size)):
+            # PyTorch's avg_pool3d (not 1-D or 2-D; lp_pool3d runs it) compares the kernel with the unpadded input
+            raise SpecError("kernel_size", f"3-D {self.op.value} needs the input ({dims(self.input_size)}) at least as "
+                                           f"large as the kernel ({dims(self.kernel_size)}) before padding, as "
+                                           f"PyTorch's avg_pool3d does")
 
     # -- arithmetic ---------------------------------------------------------------------------------
     @property
@@ -461,6 +491,16 @@ class ConvSpec:
             return f"nn.ConstantPad{self.ndim}d({tuple(sides)}, {self.padding_value:g})"
         return f"nn.{_PAD_MODULES[self.padding_mode.value]}{self.ndim}d({tuple(sides)})"
 
+    def _lp_line(self) -> str:
+        p = self.norm_type
+        norm = "float('inf')" if p == math.inf else "-float('inf')" if p == -math.inf else f"{p:g}"
+        args = [f"norm_type={norm}", f"kernel_size={as_python(self.kernel_size)}"]
+        if self.stride != self.kernel_size:
+            args.append(f"stride={as_python(self.stride)}")
+        if self.ceil_mode:
+            args.append("ceil_mode=True")
+        return f"nn.LPPool{self.ndim}d({', '.join(args)})"
+
     def torch_line(self) -> str:
         """The PyTorch expression that builds the same layer (with a padding module first, in an
         ``nn.Sequential``, when the padding is given per side)."""
@@ -481,6 +521,8 @@ class ConvSpec:
                         ("padding_mode", repr(self.padding_mode.value),
                          pad is None and self.padding_mode is not PaddingMode.ZEROS)]
             args = [str(self.in_channels), str(self.out_channels), f"kernel_size={as_python(self.kernel_size)}"]
+        elif self.op is Op.LP_POOL:
+            return self._lp_line()
         else:
             name = f"nn.MaxPool{nd}" if self.op is Op.MAX_POOL else f"nn.AvgPool{nd}"
             optional = [("stride", as_python(self.stride), self.stride != self.kernel_size),

@@ -295,6 +295,8 @@ def simulate(spec: ConvSpec, x: np.ndarray, weight: np.ndarray | None = None,
             tap_weights = divisor = None
             products = np.where(counted, inputs, -np.inf)
             output = products.reshape(*products.shape[:2 + nd], -1).max(axis=(1, -1))
+        elif spec.op is Op.LP_POOL:
+            products, tap_weights, divisor, output = _lp_pool(spec, inputs, counted)
         else:
             divisor = counted.reshape(*counted.shape[:nd], -1).sum(axis=-1)
             if spec.divisor_override is not None:
@@ -340,6 +342,29 @@ def _tap_coords(spec: ConvSpec) -> tuple[tuple[np.ndarray, ...], np.ndarray | No
         shape[n], shape[nd + n] = out_size[n], ks[n]
         mask &= valid[n].reshape(shape)
     return tuple(coords), mask
+
+
+def _lp_pool(spec: ConvSpec, inputs: np.ndarray, counted: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
+    """LP pooling as PyTorch computes it: ``(Σ x^p · K / n)^(1/p)`` over the ``n`` counted cells of each window
+    (``K`` the kernel's cells: a ceil_mode window hanging over the edge is scaled up, as avg_pool's divisor and
+    ``.mul(K)`` do), NaN where the sum is negative; ``p = ±inf``: the largest (smallest) ``|x|``.
+    Returns the products, the tap weights (``K / n``), the divisors ``n`` and the output."""
+    nd, p = spec.ndim, spec.norm_type
+    divisor = counted.reshape(*counted.shape[:nd], -1).sum(axis=-1)
+    if math.isinf(p):  # type: ignore[arg-type]
+        big = p > 0  # type: ignore[operator]
+        products = np.where(counted, np.abs(inputs), -np.inf if big else np.inf)
+        flat = products.reshape(*products.shape[:2 + nd], -1)
+        return products, None, divisor, (flat.max(axis=(1, -1)) if big else flat.min(axis=(1, -1)))
+    scale = math.prod(spec.kernel_size) / divisor[(..., *(None,) * nd)]
+    tap_weights = np.broadcast_to(np.where(counted, scale, 0.0), inputs.shape).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        powers = np.where(counted, np.power(np.where(counted, inputs, 1.0), p), 0.0)
+        products = powers * tap_weights
+        total = products.reshape(*products.shape[:2 + nd], -1).sum(axis=(1, -1))
+        output = np.power(total, 1.0 / p)  # type: ignore[operator]
+    return products, tap_weights, divisor, output
 
 
 def _pool_counted(spec: ConvSpec, grid: Grid, index: list[np.ndarray]) -> np.ndarray:

@@ -18,6 +18,8 @@ def _channels(n: int, show: bool) -> str:
 def _kind(spec: ConvSpec) -> str:
     if spec.op is Op.CONV:
         kind = "transposed convolution" if spec.transposed else "convolution"
+    elif spec.op is Op.LP_POOL:
+        kind = f"LP pooling (p = {spec.norm_type:g})"
     else:
         kind = "max pooling" if spec.is_max else "average pooling"
         kind = f"adaptive {kind}" if spec.is_adaptive else kind

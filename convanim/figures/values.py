@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from ..core.spec import ConvSpec, Op
 from ..engine import Role, Step, Trace
 
 MAX_CAPTION_TERMS = 9
@@ -12,6 +13,8 @@ MAX_CAPTION_TERMS = 9
 
 def format_value(v: float) -> str:
     """A cell value as drawn: integers without decimals, others to two decimals, a true minus sign."""
+    if math.isnan(v):
+        return "nan"
     if math.isinf(v):
         text = "∞"
     elif abs(v - round(v)) < 1e-9 and abs(v) < 1e12:
@@ -32,6 +35,8 @@ def caption_of(trace: Trace, step: Step) -> str:
         counted = step.roles != Role.OVERHANG
         terms = [format_value(v) for v in step.inputs[0][counted]]
         return head + f"max({elide(terms, ', ')}) = {format_value(step.value)}"
+    if spec.op is Op.LP_POOL:
+        return head + lp_terms(spec, step) + f" = {format_value(step.value)}"
     if spec.is_avg:
         counted = step.weights[0] != 0  # type: ignore[index]
         terms = [format_value(v) for v in step.inputs[0][counted]]
@@ -45,6 +50,24 @@ def caption_of(trace: Trace, step: Step) -> str:
     if spec.bias:
         body += f" + {format_value(step.bias)}"
     return head + f"{body} = {format_value(step.value)}"
+
+
+SUPERSCRIPTS = str.maketrans("0123456789.−-", "⁰¹²³⁴⁵⁶⁷⁸⁹·⁻⁻")
+
+
+def lp_terms(spec: ConvSpec, step: Step) -> str:
+    """An LP pooling window: ``(3² + 1² + 0²)^(1/2)``, scaled by ``K/n`` where a ceil_mode window hangs over
+    the edge; ``max(|3|, |−1|)`` for p = inf."""
+    counted = step.roles != Role.OVERHANG
+    p = spec.norm_type
+    if p is not None and math.isinf(p):
+        terms = [f"|{format_value(v)}|" for v in step.inputs[0][counted]]
+        return f"{'max' if p > 0 else 'min'}({elide(terms, ', ')})"
+    power = format_value(p).translate(SUPERSCRIPTS)  # type: ignore[arg-type]
+    terms = [f"{format_value(v) if v >= 0 else '(' + format_value(v) + ')'}{power}" for v in step.inputs[0][counted]]
+    k, n = math.prod(spec.kernel_size), int(counted.sum())
+    body = elide(terms, " + ") if n == k else f"({elide(terms, ' + ')}) · {k}/{n}"
+    return f"({body})^(1/{format_value(p)})"  # type: ignore[arg-type]
 
 
 def elide(terms: list[str], sep: str) -> str:
@@ -90,4 +113,6 @@ def partial_text(trace: Trace, step: Step, j: int) -> str:
         return f"max = {format_value(step.value)}"
     if trace.spec.is_avg:
         return f"mean = {format_value(step.value)}"
+    if trace.spec.op is Op.LP_POOL:
+        return f"L{format_value(trace.spec.norm_type)} = {format_value(step.value)}"  # type: ignore[arg-type]
     return f"Σ = {format_value(float(step.products[j].sum()))}"
