@@ -19,12 +19,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.arithmetic import describe
 from ..core.options import RenderOptions, Reveal
-from ..core.scene import Scene
+from ..core.scene import Scene, Text
 from ..core.spec import ConvSpec
+from ..core.text import text_width
 from ..core.words import dims
 from ..engine import Role, Step, Trace
-from .geometry import group_hue
+from .geometry import Z, group_hue
 from .multichannel import Channels
 from .values import caption_of, sum_line
 
@@ -129,6 +131,20 @@ class VolumeFigure:
 
     def text_size(self, s: float) -> float:
         return max(11.0, 0.42 * s)
+
+    def title_height(self, s: float) -> float:
+        """Room for the ``labels:`` line at the top (0 without it)."""
+        return round(1.8 * self.text_size(s)) if self.options.labels else 0
+
+    def title_texts(self, width: float, margin: float, s: float) -> list[Text]:
+        """``labels: true``: the layer described on one line at the top."""
+        if not self.options.labels:
+            return []
+        return [Text(xy=(width / 2, margin + 0.6 * self.text_size(s)), text=describe(self.spec),
+                     size=self.text_size(s), color=self.theme.caption, font="sans", z=Z.TEXT)]
+
+    def title_width(self, s: float) -> float:
+        return text_width(describe(self.spec), self.text_size(s), "sans") if self.options.labels else 0.0
 
     def scene(self) -> Scene:
         raise NotImplementedError

@@ -51,7 +51,7 @@ class VolumeFlat(VolumeFigure):
         width = round(max(bands.width + self.margin, *(text_width(c, 0.42 * s, "serif") + 2 * self.margin
                                                        for c in self.captions_ or [""])))
         height = round(bands.bottom + (1.1 * s if self.captions_ else 0) + self.margin)
-        static = self.grids(bands) + self.texts(bands)
+        static = self.grids(bands) + self.texts(bands) + self.title_texts(width, self.margin, s)
         regions = {"input_centers": {(c, d): p.centers(self.role.shape[1:]) for (k, c, d), p in bands.planes.items()
                                      if k == "in"},
                    "output_centers": {(c, d): p.centers(self.out_shape[1:]) for (k, c, d), p in bands.planes.items()
@@ -84,7 +84,8 @@ class VolumeFlat(VolumeFigure):
         """Input bands, then output bands, top to bottom; each band's slices wrapped into balanced rows."""
         s = self.s
         bands = Bands()
-        y = float(self.margin)
+        y = float(self.margin + self.title_height(s))
+        bands.width = self.margin + self.title_width(s)
         volumes = [("in", c, self.role.shape) for c in self.chans.inputs] + \
                   [("out", c, self.out_shape) for c in self.chans.outputs]
         for kind, c, shape in volumes:

@@ -33,6 +33,7 @@ class VolumeStacked(VolumeFigure):
         if self.captions_:
             width = max(width, round(max(text_width(c, 0.42 * s, "serif") for c in self.captions_) + 2 * self.margin))
         static = self.sheets_static(sheets) + self.texts(sheets, headers, dots, width)
+        static += self.title_texts(width, self.margin, s)
         regions = {"input_centers": {(c, d): pl.centers(self.role.shape[1:]) for (k, c, d), pl in sheets.items()
                                      if k == "in"},
                    "output_centers": {(c, d): pl.centers(self.out_shape[1:]) for (k, c, d), pl in sheets.items()
@@ -71,7 +72,7 @@ class VolumeStacked(VolumeFigure):
         sheets: dict[Key, Plane] = {}
         headers: dict[tuple[str, int], Point] = {}
         dots: list[Point] = []
-        x, top = self.margin + slice_w, self.margin + head_h
+        x, top = self.margin + slice_w, self.margin + head_h + self.title_height(s)
         for n, (kind, c, shape) in enumerate(columns):
             if n and kind == "out" and columns[n - 1][0] == "in":
                 x += 2.0 * s  # room for the connectors
@@ -85,7 +86,7 @@ class VolumeStacked(VolumeFigure):
             head_w = text_width(self.heading(kind, c), size, "sans")
             headers[(kind, c)] = (x + w / 2, top + (tall - h) / 2 - 0.9 * size)
             x += max(w, head_w) + 0.8 * s
-        width = round(x - 0.8 * s + slice_w + self.margin)  # the output's depth labels on the right
+        width = round(max(x - 0.8 * s + slice_w, self.title_width(s)) + self.margin)  # depth labels on the right
         caption_h = round(0.9 * s) if self.captions() else 0
         return sheets, headers, dots, width, round(top + tall + caption_h + self.margin)
 
