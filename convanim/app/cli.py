@@ -39,10 +39,11 @@ def main() -> None:
 @click.argument("configs", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--from-torch", "expression", metavar="EXPR",
               help='Describe a PyTorch module instead of config files, e.g. "nn.Conv2d(3, 2, 3, stride=2)" or '
-                   '"nn.Sequential(...)" (only nn is in scope).')
-@click.option("-i", "--input-size", metavar="N[,M]", help="With --from-torch: the spatial input size, 8 or 8,6.")
+                   '"nn.Sequential(...)" (only nn is in scope; torch.nn.X is read as nn.X).')
+@click.option("-i", "--input-size", metavar="N[,M[,L]]",
+              help="With --from-torch: the spatial input size, 8, 8,6 or 4,8,6.")
 @click.option("--in-channels", type=click.IntRange(min=1), default=None,
-              help="With --from-torch: input channels when the first layer is a pooling layer.")
+              help="With --from-torch: input channels when the first layer does not say them (pooling).")
 @click.option("--weights", is_flag=True, help="With --from-torch: copy the module's weights (initialised with --seed).")
 @click.option("--seed", type=int, default=0, show_default=True, help="With --from-torch: torch seed for the weights.")
 @click.option("--yaml", "as_yaml", is_flag=True, help="Print the config as YAML (a file for convanim render).")
