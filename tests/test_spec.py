@@ -608,10 +608,13 @@ def known_divergence(kind: str, kw: dict[str, Any], spec_error: SpecError | None
         padding = kw["padding"]
         flat = [v for p in padding for v in (p if isinstance(p, list) else [p])] if not isinstance(padding, str) else []
         return bool(flat) and min(flat) < 0
-    if kind.startswith("adaptive") and spec_error.key in ("output_size", "input_size"):
-        # Deliberate: torch returns an empty tensor for an output size of 0, and pools an empty 3-D input into
-        # NaN; there is nothing to draw.
-        return min(kw[spec_error.key]) == 0
+    if spec_error.key == "input_size" and min(kw["input_size"]) == 0:
+        # Deliberate: torch pads an empty input (F.pad, then the convolution) and pools one adaptively (into
+        # NaN); an empty input has nothing to draw.
+        return kind in ("sides", "adaptive_avg_pool", "adaptive_max_pool")
+    if kind.startswith("adaptive") and spec_error.key == "output_size":
+        # Deliberate: torch returns an empty tensor for an output size of 0; there is nothing to draw.
+        return min(kw["output_size"]) == 0
     return False
 
 

@@ -226,7 +226,8 @@ class ConvSpec:
         for key in ("kernel_size", "stride"):
             given = getattr(self, key)
             if given is not None and _as_tuple(key, given, nd) != biggest:
-                raise SpecError(key, f"{op} sizes its windows from output_size; remove {key}")
+                raise SpecError(key, f"{op} sizes its windows from output_size; remove {key} (dataclasses.replace "
+                                     f"needs {key}=None)")
             s(self, key, biggest)
 
     # -- validation ---------------------------------------------------------------------------------
@@ -384,7 +385,8 @@ class ConvSpec:
             given = _as_tuple("output_size", self.output_size, self.ndim)
             if given != out:
                 raise SpecError("output_size", f"this layer's output is {listed(out)}, got {listed(given)} (give "
-                                               f"output_size only to adaptive pooling; other layers compute it)")
+                                               f"output_size only to adaptive pooling; other layers compute it: "
+                                               f"dataclasses.replace needs output_size=None)")
         object.__setattr__(self, "output_size", out)
 
     def _validate_input_sizes(self) -> None:
