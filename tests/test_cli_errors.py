@@ -23,7 +23,7 @@ BAD = [
     ("padding_mode", "input_size: 3\ntransposed: true\npadding_mode: reflect\n", "'reflect'"),
     ("padding", "input_size: 2\nkernel_size: 1\npadding: 1\ntransposed: true\n", "at least 1"),
     ("padding_mode", "input_size: 5\npadding_mode: mirror\n", "'mirror'"),
-    ("input_size", "input_size: [2, 3, 4]\n", "[2, 3, 4]"),
+    ("input_size", "input_size: [2, 3, 4, 5]\n", "[2, 3, 4, 5]"),
     ("kernel_size", "input_size: [5, 5]\nkernel_size: [3, 3, 3]\n", "[3, 3, 3]"),
     ("stridee", "input_size: 5\nstridee: 1\n", "did you mean 'stride'"),
     ("weight", "input_size: 5\nkernel_size: 2\nweight: sobel_x\n", "3x3"),

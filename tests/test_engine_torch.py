@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -67,6 +68,11 @@ class Case:
     flip: bool = False
     ceil_mode: bool = False
     count_include_pad: bool = True
+    padding_value: float = 0.0
+    per_side: bool = False  # the padding given as [before, after] pairs (F.pad, then the convolution)
+    divisor_override: int | None = None
+    output_size: tuple[int, ...] = ()  # adaptive pooling's target
+    norm_type: float = 2.0  # lp_pool's p
 
 
 def _per_axis(draw: st.DrawFn, nd: int, elements: st.SearchStrategy[int]) -> tuple[int, ...]:
@@ -87,7 +93,12 @@ def _input_form(draw: st.DrawFn, sizes: tuple[int, ...]) -> Any:
 
 
 def _nd(draw: st.DrawFn, nd: int | None) -> int:
-    return draw(st.sampled_from([1, 2])) if nd is None else nd
+    return draw(st.sampled_from([1, 2, 3])) if nd is None else nd
+
+
+def _limits(nd: int) -> tuple[int, int, int]:
+    """(largest kernel, largest dilation, sizes above the smallest): 3-D cases are kept small."""
+    return (4, 3, 5) if nd < 3 else (3, 2, 2)
 
 
 @st.composite
@@ -108,14 +119,18 @@ def conv_cases(
     flip: bool | None = None,
     depthwise: bool | None = None,
     mode: str | None = None,
+    sides: bool = False,
 ) -> Case:
     """A direct conv: stride, dilation, int/per-axis/'same'/'valid' padding, any padding_mode."""
     nd = _nd(draw, nd)
+    k_max, d_max, extra = _limits(nd)
     c_in, c_out, groups = draw(channel_layouts(depthwise))
-    kernel = _per_axis(draw, nd, st.integers(1, 4))
-    dilation = _per_axis(draw, nd, st.integers(1, 3))
+    kernel = _per_axis(draw, nd, st.integers(1, k_max))
+    dilation = _per_axis(draw, nd, st.integers(1, d_max))
     padding_mode = draw(st.sampled_from(PADDING_MODES)) if mode is None else mode
-    padding_kind = draw(st.sampled_from(["int", "per_axis", "per_axis", "same", "same", "valid"]))
+    forms = ["int", "per_axis", "per_axis", "same", "same", "valid", "sides", "sides"]
+    padding_kind = "sides" if sides else draw(st.sampled_from(forms))
+    padding_value = 0.0
     if padding_kind == "same":
         stride = (1,) * nd
         total = tuple(d * (k - 1) for k, d in zip(kernel, dilation, strict=True))
@@ -127,6 +142,12 @@ def conv_cases(
         if padding_kind == "valid":
             before = after = (0,) * nd
             padding, torch_padding = "valid", "valid"
+        elif padding_kind == "sides":  # [before, after] per axis: F.pad, then the convolution
+            before, after = _per_axis(draw, nd, st.integers(0, 3)), _per_axis(draw, nd, st.integers(0, 3))
+            padding = [[b, a] for b, a in zip(before, after, strict=True)]
+            torch_padding = 0
+            if padding_mode == "zeros" and draw(st.booleans()):
+                padding_value = draw(st.sampled_from([0.5, -1.25, 2.0]))
         elif padding_kind == "int":
             before = after = (draw(st.integers(0, 3)),) * nd
             padding, torch_padding = before[0], before[0]
@@ -141,7 +162,7 @@ def conv_cases(
             low = max(low, widest + 1)
         elif padding_mode == "circular":
             low = max(low, widest)
-        sizes.append(draw(st.integers(low, low + 5)))
+        sizes.append(draw(st.integers(low, low + extra)))
     sizes_t = tuple(sizes)
     flip = draw(st.booleans()) if flip is None else flip
     bias = draw(st.booleans())
@@ -156,6 +177,7 @@ def conv_cases(
         groups=groups,
         bias=bias,
         padding_mode=padding_mode,
+        padding_value=padding_value,
         flip_kernel=flip,
     )
     return Case(
@@ -175,6 +197,8 @@ def conv_cases(
         groups=groups,
         bias=bias,
         flip=flip,
+        padding_value=padding_value,
+        per_side=padding_kind == "sides",
     )
 
 
@@ -182,15 +206,16 @@ def conv_cases(
 def transposed_cases(draw: st.DrawFn, nd: int | None = None, flip: bool | None = None) -> Case:
     """A transposed convolution: stride, padding, dilation, output_padding, groups, bias."""
     nd = _nd(draw, nd)
+    k_max, d_max, _ = _limits(nd)
     c_in, c_out, groups = draw(channel_layouts())
-    kernel = _per_axis(draw, nd, st.integers(1, 4))
-    stride = _per_axis(draw, nd, st.integers(1, 3))
-    dilation = _per_axis(draw, nd, st.integers(1, 3))
+    kernel = _per_axis(draw, nd, st.integers(1, k_max))
+    stride = _per_axis(draw, nd, st.integers(1, 3 if nd < 3 else 2))
+    dilation = _per_axis(draw, nd, st.integers(1, d_max))
     # PyTorch: output_padding must be smaller than either the stride or the dilation.
     output_padding = tuple(
         draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation, strict=True)
     )
-    sizes = _per_axis(draw, nd, st.integers(1, 5))
+    sizes = _per_axis(draw, nd, st.integers(1, 5 if nd < 3 else 3))
     # The output (i-1)*s - 2p + d*(k-1) + op + 1 must be at least 1.
     padding = tuple(
         draw(st.integers(0, min(3, ((i - 1) * s + d * (k - 1) + op) // 2)))
@@ -234,18 +259,21 @@ def transposed_cases(draw: st.DrawFn, nd: int | None = None, flip: bool | None =
 
 @st.composite
 def avg_pool_cases(draw: st.DrawFn, nd: int | None = None) -> Case:
-    """avg_pool: stride (or the default), padding <= k/2, ceil_mode, count_include_pad."""
+    """avg_pool: stride (or the default), padding <= k/2, ceil_mode, count_include_pad, divisor_override (2-D
+    and 3-D, any nonzero int, as PyTorch)."""
     nd = _nd(draw, nd)
+    k_max, _, extra = _limits(nd)
     channels = draw(st.integers(1, 3))
-    kernel = _per_axis(draw, nd, st.integers(1, 4))
+    kernel = _per_axis(draw, nd, st.integers(1, k_max))
     stride_arg = draw(st.none() | st.just("drawn"))
     stride = kernel if stride_arg is None else _per_axis(draw, nd, st.integers(1, 3))
     padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
-    sizes = tuple(
-        draw(st.integers(max(1, k - 2 * p), max(1, k - 2 * p) + 6))
+    sizes = tuple(  # avg_pool3d wants the unpadded input at least as large as the kernel
+        draw(st.integers(k if nd == 3 else max(1, k - 2 * p), max(1, k - 2 * p) + extra + 1 + (nd == 3) * p * 2))
         for k, p in zip(kernel, padding, strict=True)
     )
     ceil_mode, count_include_pad = draw(st.booleans()), draw(st.booleans())
+    divisor = draw(st.none() | st.sampled_from([-3, -1, 1, 2, 5])) if nd > 1 else None
     spec = ConvSpec(
         op="avg_pool",
         input_size=_input_form(draw, sizes),
@@ -255,6 +283,7 @@ def avg_pool_cases(draw: st.DrawFn, nd: int | None = None) -> Case:
         in_channels=channels,
         ceil_mode=ceil_mode,
         count_include_pad=count_include_pad,
+        divisor_override=divisor,
     )
     return Case(
         spec=spec,
@@ -271,6 +300,7 @@ def avg_pool_cases(draw: st.DrawFn, nd: int | None = None) -> Case:
         out_channels=channels,
         ceil_mode=ceil_mode,
         count_include_pad=count_include_pad,
+        divisor_override=divisor,
     )
 
 
@@ -282,16 +312,17 @@ def max_pool_cases(draw: st.DrawFn, nd: int | None = None) -> Case:
     for every path (1-D, 2-D, with or without grad); see test_spec.py for the spec's looser limit.
     """
     nd = _nd(draw, nd)
+    k_max, d_max, extra = _limits(nd)
     channels = draw(st.integers(1, 3))
-    kernel = _per_axis(draw, nd, st.integers(1, 4))
-    dilation = _per_axis(draw, nd, st.integers(1, 3))
+    kernel = _per_axis(draw, nd, st.integers(1, k_max))
+    dilation = _per_axis(draw, nd, st.integers(1, d_max))
     stride_arg = draw(st.none() | st.just("drawn"))
     stride = kernel if stride_arg is None else _per_axis(draw, nd, st.integers(1, 3))
     padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
     sizes = []
     for k, d, p in zip(kernel, dilation, padding, strict=True):
         low = max(1, d * (k - 1) + 1 - 2 * p)
-        sizes.append(draw(st.integers(low, low + 6)))
+        sizes.append(draw(st.integers(low, low + extra + 1)))
     sizes_t = tuple(sizes)
     ceil_mode = draw(st.booleans())
     spec = ConvSpec(
@@ -319,6 +350,44 @@ def max_pool_cases(draw: st.DrawFn, nd: int | None = None) -> Case:
         out_channels=channels,
         ceil_mode=ceil_mode,
     )
+
+
+@st.composite
+def adaptive_cases(draw: st.DrawFn, nd: int | None = None, op: str | None = None) -> Case:
+    """adaptive_avg_pool / adaptive_max_pool: any input size, any output size (larger than the input too;
+    ``None`` on an axis keeps it), windows of varying size."""
+    nd = _nd(draw, nd)
+    op = draw(st.sampled_from(["adaptive_avg_pool", "adaptive_max_pool"])) if op is None else op
+    channels = draw(st.integers(1, 3))
+    top = 9 if nd < 3 else 5
+    sizes = _per_axis(draw, nd, st.integers(1, top))
+    outs = _per_axis(draw, nd, st.integers(1, top))
+    written: Any = _form(draw, outs)
+    if nd > 1 and draw(st.integers(0, 4)) == 0:  # None keeps the input's size on that axis
+        written = [None if i == o else o for i, o in zip(sizes, outs, strict=True)]
+    spec = ConvSpec(op=op, input_size=_input_form(draw, sizes), output_size=written, in_channels=channels)
+    return Case(spec=spec, kind=op, nd=nd, input_size=sizes, kernel=(), stride=(), dilation=(1,) * nd,
+                before=(0,) * nd, after=(0,) * nd, in_channels=channels, out_channels=channels, output_size=outs)
+
+
+@st.composite
+def lp_pool_cases(draw: st.DrawFn, nd: int | None = None) -> Case:
+    """lp_pool: norm_type (integer, fractional, negative, inf), stride (or the default), ceil_mode; no padding."""
+    nd = _nd(draw, nd)
+    k_max, _, extra = _limits(nd)
+    channels = draw(st.integers(1, 3))
+    kernel = _per_axis(draw, nd, st.integers(1, k_max))
+    stride_arg = draw(st.none() | st.just("drawn"))
+    stride = kernel if stride_arg is None else _per_axis(draw, nd, st.integers(1, 3))
+    sizes = tuple(draw(st.integers(k, k + extra + 1)) for k in kernel)
+    ceil_mode = draw(st.booleans())
+    p = draw(st.sampled_from([1.0, 2.0, 3.0, 1.5, -1.0, float("inf"), float("-inf")]))
+    spec = ConvSpec(op="lp_pool", norm_type=p, input_size=_input_form(draw, sizes), kernel_size=_form(draw, kernel),
+                    stride=None if stride_arg is None else _form(draw, stride), in_channels=channels,
+                    ceil_mode=ceil_mode)
+    return Case(spec=spec, kind="lp_pool", nd=nd, input_size=sizes, kernel=kernel, stride=stride,
+                dilation=(1,) * nd, before=(0,) * nd, after=(0,) * nd, torch_padding=0, in_channels=channels,
+                out_channels=channels, ceil_mode=ceil_mode, norm_type=p)
 
 
 # -- data and the PyTorch reference ----------------------------------------------------------------
@@ -354,9 +423,15 @@ def torch_reference(
     bt = None if bias is None else torch.from_numpy(bias)
     if wt is not None and case.flip:
         wt = torch.flip(wt, dims=list(range(2, 2 + nd)))
+    if case.kind.startswith("adaptive"):
+        pool = getattr(F, f"{case.kind}{nd}d")
+        return pool(xt, case.output_size)[0].numpy()
+    if case.kind == "lp_pool":
+        kernel, stride = (case.kernel[0], case.stride[0]) if nd == 1 else (case.kernel, case.stride)  # 1-D: ints
+        return getattr(F, f"lp_pool{nd}d")(xt, case.norm_type, kernel, stride, case.ceil_mode)[0].numpy()
     if case.kind == "conv":
-        conv = F.conv1d if nd == 1 else F.conv2d
-        if case.padding_mode == "zeros":
+        conv = getattr(F, f"conv{nd}d")
+        if case.padding_mode == "zeros" and not case.per_side:
             out = conv(
                 xt,
                 wt,
@@ -370,7 +445,10 @@ def torch_reference(
             pads: list[int] = []
             for n in reversed(range(nd)):  # F.pad takes the last dimension first
                 pads += [case.before[n], case.after[n]]
-            xt = F.pad(xt, pads, mode=case.padding_mode)
+            if case.padding_mode == "zeros":
+                xt = F.pad(xt, pads, mode="constant", value=case.padding_value)
+            else:
+                xt = F.pad(xt, pads, mode=case.padding_mode)
             out = conv(
                 xt,
                 wt,
@@ -381,7 +459,7 @@ def torch_reference(
                 groups=case.groups,
             )
     elif case.kind == "transposed":
-        conv_t = F.conv_transpose1d if nd == 1 else F.conv_transpose2d
+        conv_t = getattr(F, f"conv_transpose{nd}d")
         out = conv_t(
             xt,
             wt,
@@ -393,7 +471,8 @@ def torch_reference(
             dilation=case.dilation,
         )
     elif case.kind == "avg_pool":
-        pool = F.avg_pool1d if nd == 1 else F.avg_pool2d
+        pool = getattr(F, f"avg_pool{nd}d")
+        extra = {} if case.divisor_override is None else {"divisor_override": case.divisor_override}
         out = pool(
             xt,
             case.kernel,
@@ -401,9 +480,10 @@ def torch_reference(
             case.torch_padding,
             ceil_mode=case.ceil_mode,
             count_include_pad=case.count_include_pad,
+            **extra,
         )
     else:
-        pool = F.max_pool1d if nd == 1 else F.max_pool2d
+        pool = getattr(F, f"max_pool{nd}d")
         out = pool(
             xt,
             case.kernel,
@@ -462,7 +542,7 @@ def check_grid(case: Case, trace: Any, x: np.ndarray) -> None:
         if case.kind == "transposed":
             continue  # the length is asserted in expected_axis
         padded = b + i + a
-        if case.kind in ("avg_pool", "max_pool"):  # ceil_mode windows may overhang
+        if case.kind in ("avg_pool", "max_pool", "lp_pool"):  # ceil_mode windows may overhang
             needed = (
                 (spec.output_size[n] - 1) * case.stride[n]
                 + case.dilation[n] * (case.kernel[n] - 1)
@@ -483,18 +563,20 @@ def check_grid(case: Case, trace: Any, x: np.ndarray) -> None:
     want_values = np.where(has, x[(slice(None), *safe)], 0.0)
     if case.kind == "max_pool":
         want_values = np.where(want_role == Role.PADDING, -np.inf, want_values)
+    else:  # F.pad's constant (0 unless padding_value is given)
+        want_values = np.where((want_role == Role.PADDING) & ~has, case.padding_value, want_values)
     counted = want_role != Role.OVERHANG  # overhang cells are never read
     np.testing.assert_array_equal(grid.values[:, counted], want_values[:, counted])
     if case.padding_mode == "zeros" and case.kind != "max_pool":
-        blank = (want_role == Role.PADDING) | (want_role == Role.INSERTED)
-        assert np.all(grid.values[:, blank] == 0.0)
+        assert np.all(grid.values[:, want_role == Role.INSERTED] == 0.0)
+        assert np.all(grid.values[:, want_role == Role.PADDING] == case.padding_value)
 
 
 # -- the trace's steps -----------------------------------------------------------------------------
 
 
 def expected_in_channels(case: Case, channel: int) -> tuple[int, ...]:
-    if case.kind in ("avg_pool", "max_pool"):
+    if case.kind in ("avg_pool", "max_pool", "lp_pool", "adaptive_avg_pool", "adaptive_max_pool"):
         return (channel,)
     per_in, per_out = case.in_channels // case.groups, case.out_channels // case.groups
     g = channel // per_out
@@ -514,6 +596,9 @@ def check_step(
     nd, grid = case.nd, trace.grid
     assert step.index == i
     assert (step.channel, *step.position) == order[i], "steps must be channel-major, then row-major"
+    if case.kind.startswith("adaptive"):
+        check_adaptive_step(case, step, x)
+        return
     offsets = np.array(list(itertools.product(*[range(k) for k in case.kernel])), dtype=np.int64)
     n_taps = len(offsets)
     step_on_grid = (1,) * nd if case.kind == "transposed" else case.stride
@@ -545,10 +630,10 @@ def check_step(
         for j, c in enumerate(in_ch):
             assert inputs[j, t] == x[(c, *src)]
     if case.padding_mode == "zeros" and case.kind != "max_pool":
-        blank = (step.roles == Role.PADDING) | (step.roles == Role.INSERTED)
-        assert np.all(inputs[:, blank] == 0.0)
+        assert np.all(inputs[:, step.roles == Role.INSERTED] == 0.0)
+        assert np.all(inputs[:, step.roles == Role.PADDING] == case.padding_value)
     want_value = trace.output[(step.channel, *step.position)]
-    assert step.value == want_value
+    assert step.value == want_value or (math.isnan(step.value) and math.isnan(want_value))  # lp_pool: NaN
     if case.kind in ("conv", "transposed"):
         flipped = case.flip != (
             case.kind == "transposed"
@@ -566,9 +651,11 @@ def check_step(
         want_bias = float(bias[step.channel]) if bias is not None else 0.0
         assert step.bias == want_bias
         assert_close(step.products.sum() + step.bias, step.value)
+    elif case.kind == "lp_pool":
+        check_lp_step(case, step, inputs[0][counted])
     elif case.kind == "avg_pool":
         use = counted if case.count_include_pad else on_input
-        divisor = int(use.sum())
+        divisor = int(use.sum()) if case.divisor_override is None else case.divisor_override
         assert step.divisor == divisor
         assert_close(step.weights[0], np.where(use, 1.0 / divisor, 0.0))
         assert step.bias == 0.0
@@ -581,6 +668,40 @@ def check_step(
         assert step.argmax == int(np.flatnonzero(counted & (inputs[0] == best))[0]), (
             "first tap on ties"
         )
+
+
+def check_adaptive_step(case: Case, step: Any, x: np.ndarray) -> None:
+    """An adaptive window, rebuilt from PyTorch's rule with exact fractions: floor(o·I/O) to ceil((o+1)·I/O)."""
+    bounds = [(math.floor(Fraction(o * i, n)), math.ceil(Fraction((o + 1) * i, n)))
+              for o, i, n in zip(step.position, case.input_size, case.output_size, strict=True)]
+    assert step.origin == tuple(a for a, _ in bounds)
+    assert step.extent == tuple(b - a for a, b in bounds)
+    cells = list(itertools.product(*[range(a, b) for a, b in bounds]))
+    np.testing.assert_array_equal(step.taps, np.array(cells))
+    np.testing.assert_array_equal(step.sources, np.array(cells))
+    assert np.all(step.roles == Role.INPUT)
+    window = x[(step.channel, *[slice(a, b) for a, b in bounds])].ravel()
+    np.testing.assert_array_equal(step.inputs[0], window)
+    if case.kind == "adaptive_max_pool":
+        assert step.value == window.max() and step.inputs[0][step.argmax] == window.max()
+        assert step.weights is None and step.divisor is None
+    else:
+        assert step.divisor == len(cells)
+        assert_close(step.weights[0], np.full(len(cells), 1.0 / len(cells)))
+        assert_close(step.products.sum(), step.value)
+
+
+def check_lp_step(case: Case, step: Any, window: np.ndarray) -> None:
+    """(Σ x^p · K / n)^(1/p) over the n cells of the window inside the input (PyTorch's avg_pool of x^p, times
+    the kernel's K cells); the largest or smallest |x| for p = ±inf."""
+    p, k = case.norm_type, math.prod(case.kernel)
+    assert step.divisor == len(window) and step.bias == 0.0
+    if math.isinf(p):
+        want = np.abs(window).max() if p > 0 else np.abs(window).min()
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            want = np.power(np.sum(np.power(window, p)) * k / len(window), 1 / p)
+    np.testing.assert_allclose(step.value, want, rtol=1e-9, atol=1e-9, equal_nan=True)
 
 
 def check_trace(
@@ -616,7 +737,9 @@ def record_events(case: Case, trace: Any) -> None:
         event("zeros inserted (stride > 1)")
     if case.kind == "conv":
         event(f"padding_mode={case.padding_mode}")
-        if case.before != case.after:
+        if case.per_side:
+            event("padding per side" + (" with a padding_value" if case.padding_value else ""))
+        elif case.before != case.after:
             event("asymmetric 'same' padding")
         if case.groups > 1:
             event("groups > 1")
@@ -626,6 +749,13 @@ def record_events(case: Case, trace: Any) -> None:
         event("transposed padding crops the zero-inserted input")
     if case.kind == "max_pool" and np.isneginf(trace.output).any():
         event("max_pool window of padding only (-inf)")
+    if case.divisor_override is not None:
+        event("divisor_override")
+    if case.kind.startswith("adaptive"):
+        if any(i % o for i, o in zip(case.input_size, case.output_size, strict=True)):
+            event("adaptive windows of different sizes")
+        if any(o > i for i, o in zip(case.input_size, case.output_size, strict=True)):
+            event("adaptive output larger than the input (windows overlap)")
 
 
 def run_case(torch: Any, case: Case, seed: int) -> None:
@@ -694,6 +824,44 @@ def test_max_pool1d_matches_torch(torch, case, seed):
 @given(case=max_pool_cases(nd=2), seed=SEEDS)
 def test_max_pool2d_matches_torch(torch, case, seed):
     run_case(torch, case, seed)
+
+
+@given(case=avg_pool_cases(nd=3), seed=SEEDS)
+def test_avg_pool3d_matches_torch(torch, case, seed):
+    run_case(torch, case, seed)
+
+
+@given(case=max_pool_cases(nd=3), seed=SEEDS)
+def test_max_pool3d_matches_torch(torch, case, seed):
+    run_case(torch, case, seed)
+
+
+@given(case=adaptive_cases(), seed=SEEDS)
+def test_adaptive_pooling_matches_torch_in_1d_2d_and_3d(torch, case, seed):
+    run_case(torch, case, seed)
+
+
+@given(case=lp_pool_cases(), seed=SEEDS)
+def test_lp_pooling_matches_torch_in_1d_2d_and_3d(torch, case, seed):
+    run_case(torch, case, seed)
+
+
+# -- 3-D convolutions and padding per side ----------------------------------------------------------
+
+
+@given(case=conv_cases(nd=3), seed=SEEDS)
+def test_conv3d_matches_torch(torch, case, seed):
+    run_case(torch, case, seed)
+
+
+@given(case=transposed_cases(nd=3), seed=SEEDS)
+def test_conv_transpose3d_matches_torch(torch, case, seed):
+    run_case(torch, case, seed)
+
+
+@given(case=conv_cases(sides=True), seed=SEEDS)
+def test_padding_per_side_equals_f_pad_then_the_convolution(torch, case, seed):
+    run_case(torch, case, seed)  # the reference pads with F.pad (constant value or the mode), then convolves
 
 
 # -- flip_kernel: true convolution -----------------------------------------------------------------

@@ -18,13 +18,14 @@ from convanim.figures import registry
 def test_every_config_is_drawn_by_exactly_the_kind_the_registry_names():
     names = [k.name for k in figures.kinds()]
     # asked in order of precedence
-    assert names == ["compare", "forward", "scatter", "matrix", "im2col", "layers", "channels", "layer"]
+    assert names == ["compare", "forward", "scatter", "matrix", "im2col", "layers", "volume", "channels", "layer"]
     cases = {"compare": dict(input_size=[4], kernel_size=3, render={"compare": "flip_kernel"}),
              "forward": dict(input_size=3, kernel_size=3, transposed=True, render={"compare": "forward"}),
              "scatter": dict(input_size=3, kernel_size=3, transposed=True, render={"view": "scatter"}),
              "matrix": dict(input_size=3, kernel_size=2, render={"view": "matrix"}),
              "im2col": dict(input_size=3, kernel_size=2, render={"view": "im2col"}),
              "layers": dict(input_size=6, layers=[{"kernel_size": 3}]),
+             "volume": dict(input_size=[3, 4, 4], in_channels=2),
              "channels": dict(input_size=4, in_channels=2),
              "layer": dict(input_size=4)}
     for name, keys in cases.items():

@@ -18,7 +18,7 @@ from convanim.engine import simulate
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
 
 TOL = {"rtol": 1e-9, "atol": 1e-9}
-TORCH_REFUSES = (RuntimeError, ValueError)
+TORCH_REFUSES = (RuntimeError, ValueError, TypeError, ZeroDivisionError)  # no such argument; lp norm 0
 
 
 def _x(torch: Any, *shape: int) -> Any:
@@ -219,7 +219,153 @@ REFUSED: dict[str, tuple[dict[str, Any], str, tuple[str, ...], Callable[[Any], A
         ("[0]",),
         lambda t: t.nn.functional.conv1d(_x(t, 1, 0), _w(t, 1, 1, 1)),
     ),
+    "3-D kernel larger than the input": (
+        {"input_size": [2, 5, 5], "kernel_size": 3},
+        "kernel_size",
+        ("(3)", "(2)"),
+        lambda t: t.nn.functional.conv3d(_x(t, 1, 2, 5, 5), _w(t, 1, 1, 3, 3, 3)),
+    ),
+    "3-D avg_pool kernel larger than the unpadded input": (
+        {"input_size": [1, 4, 4], "kernel_size": 2, "padding": 1, "op": "avg_pool"},
+        "kernel_size",
+        ("before padding",),
+        lambda t: t.nn.functional.avg_pool3d(_x(t, 1, 1, 4, 4), 2, padding=1),
+    ),
+    "reflect padding per side reaching the input size": (
+        {"input_size": [3], "kernel_size": 2, "padding": [[3, 0]], "padding_mode": "reflect"},
+        "padding",
+        ("got 3", "(3)"),
+        lambda t: t.nn.functional.pad(_x(t, 1, 3), (3, 0), mode="reflect"),
+    ),
+    "circular padding per side over the input size": (
+        {"input_size": [2, 2, 4], "kernel_size": 1, "padding": [[0, 0], [0, 3], [0, 0]],
+         "padding_mode": "circular"},
+        "padding",
+        ("got 3", "(2)"),
+        lambda t: t.nn.functional.pad(_x(t, 1, 2, 2, 4), (0, 0, 0, 3, 0, 0), mode="circular"),
+    ),
+    "divisor_override 0": (
+        {"input_size": [4, 4], "kernel_size": 2, "op": "avg_pool", "divisor_override": 0},
+        "divisor_override",
+        ("got 0",),
+        lambda t: t.nn.functional.avg_pool2d(_x(t, 1, 4, 4), 2, divisor_override=0),
+    ),
+    "divisor_override in 1-D": (
+        {"input_size": [4], "kernel_size": 2, "op": "avg_pool", "divisor_override": 3},
+        "divisor_override",
+        ("AvgPool1d",),
+        lambda t: t.nn.AvgPool1d(2, divisor_override=3),
+    ),
+    "lp_pool with norm_type 0": (
+        {"input_size": [4], "op": "lp_pool", "norm_type": 0, "kernel_size": 2},
+        "norm_type",
+        ("not be 0",),
+        lambda t: t.nn.functional.lp_pool1d(_x(t, 1, 4), 0.0, 2),
+    ),
+    "3-D lp_pool kernel larger than the input (ceil_mode)": (
+        {"input_size": [3, 3, 3], "op": "lp_pool", "norm_type": 2, "kernel_size": [1, 1, 4], "stride": [1, 1, 3],
+         "ceil_mode": True},
+        "kernel_size",
+        ("before padding",),
+        lambda t: t.nn.functional.lp_pool3d(_x(t, 1, 3, 3, 3), 2.0, (1, 1, 4), (1, 1, 3), ceil_mode=True),
+    ),
     # Not expressible in torch (no such argument) but refused with the field named:
+    "padding per side on a transposed convolution": (
+        {"input_size": [5], "kernel_size": 3, "padding": [[1, 0]], "transposed": True},
+        "padding",
+        ("transposed",),
+        None,
+    ),
+    "padding per side on pooling": (
+        {"input_size": [5], "kernel_size": 2, "padding": [[1, 0]], "op": "max_pool"},
+        "padding",
+        ("both sides alike",),
+        None,
+    ),
+    "a bare pair for 1-D padding": (
+        {"input_size": [5], "kernel_size": 2, "padding": [2, 0]},
+        "padding",
+        ("[[2, 0]]", "[2, 0]"),
+        None,
+    ),
+    "negative padding on one side": (
+        {"input_size": [5, 5], "kernel_size": 2, "padding": [[1, -1], 0]},
+        "padding",
+        (">= 0 on every side", "[[1, -1], [0, 0]]"),
+        None,
+    ),
+    "padding_value with reflect padding": (
+        {"input_size": [5], "padding": 1, "padding_mode": "reflect", "padding_value": 1},
+        "padding_value",
+        ("'zeros'",),
+        None,
+    ),
+    "padding_value on pooling": (
+        {"input_size": [5], "op": "avg_pool", "padding": 1, "padding_value": 1},
+        "padding_value",
+        ("direct convolution",),
+        None,
+    ),
+    "output_size of a convolution that is not its output": (
+        {"input_size": [5], "kernel_size": 3, "output_size": 5},
+        "output_size",
+        ("output is 3", "got 5", "adaptive"),
+        None,
+    ),
+    "adaptive pooling without output_size": (
+        {"input_size": [5], "op": "adaptive_avg_pool"},
+        "output_size",
+        ("needs output_size",),
+        None,
+    ),
+    "adaptive pooling with a kernel_size": (
+        {"input_size": [5], "op": "adaptive_max_pool", "output_size": 2, "kernel_size": 2},
+        "kernel_size",
+        ("remove kernel_size",),
+        None,
+    ),
+    "adaptive pooling with padding": (
+        {"input_size": [5], "op": "adaptive_avg_pool", "output_size": 2, "padding": 1},
+        "padding",
+        ("no padding",),
+        None,
+    ),
+    "adaptive pooling with ceil_mode": (
+        {"input_size": [5], "op": "adaptive_avg_pool", "output_size": 2, "ceil_mode": True},
+        "ceil_mode",
+        ("no ceil_mode",),
+        None,
+    ),
+    "divisor_override on max_pool": (
+        {"input_size": [4, 4], "op": "max_pool", "divisor_override": 2},
+        "divisor_override",
+        ("avg_pool only",),
+        None,
+    ),
+    "lp_pool without norm_type": (
+        {"input_size": [4], "op": "lp_pool", "kernel_size": 2},
+        "norm_type",
+        ("needs norm_type",),
+        None,
+    ),
+    "lp_pool with padding": (
+        {"input_size": [4], "op": "lp_pool", "norm_type": 2, "kernel_size": 2, "padding": 1},
+        "padding",
+        ("no padding",),
+        None,
+    ),
+    "norm_type on avg_pool": (
+        {"input_size": [4], "op": "avg_pool", "norm_type": 2, "kernel_size": 2},
+        "norm_type",
+        ("lp_pool only",),
+        None,
+    ),
+    "four spatial dimensions": (
+        {"input_size": [2, 2, 2, 2]},
+        "input_size",
+        ("1 to 3 ints",),
+        None,
+    ),
     "unknown padding string": (
         {"input_size": [5], "padding": "full"},
         "padding",
@@ -351,8 +497,9 @@ def test_spec_accepts_ceil_mode_pooling_whose_window_is_wider_than_the_input():
 
 @st.composite
 def raw_layers(draw: st.DrawFn) -> tuple[str, int, dict[str, Any]]:
-    """Arbitrary small arguments, valid or not, in the ranges where the validation rules bite."""
-    nd = draw(st.sampled_from([1, 2]))
+    """Arbitrary small arguments, valid or not, in the ranges where the validation rules bite: 1-D to 3-D,
+    padding per side, adaptive pooling, divisor_override."""
+    nd = draw(st.sampled_from([1, 2, 3]))
 
     def axes(lo: int, hi: int, bad: int) -> list[int]:
         """Values in [lo, hi], and now and then one in [bad, lo) that is never valid."""
@@ -361,19 +508,26 @@ def raw_layers(draw: st.DrawFn) -> tuple[str, int, dict[str, Any]]:
             for _ in range(nd)
         ]
 
-    kind = draw(st.sampled_from(["conv", "conv", "transposed", "avg_pool", "max_pool"]))
-    kw: dict[str, Any] = {
-        "input_size": axes(1, 9, 0),
-        "kernel_size": axes(1, 4, 0),
-        "stride": axes(1, 3, 0),
-    }
+    kinds = ["conv", "conv", "sides", "transposed", "avg_pool", "max_pool", "lp_pool", "adaptive_avg_pool",
+             "adaptive_max_pool"]
+    kind = draw(st.sampled_from(kinds))
+    kw: dict[str, Any] = {"input_size": axes(1, 9 if nd < 3 else 5, 0)}
+    if kind.startswith("adaptive"):
+        kw.update(op=kind, output_size=axes(1, 6, 0))
+        return kind, nd, kw
+    kw.update(kernel_size=axes(1, 4, 0), stride=axes(1, 3, 0))
+    if kind == "lp_pool":
+        kw.update(op=kind, ceil_mode=draw(st.booleans()), norm_type=draw(st.sampled_from([2.0, 1.5, -1.0, 0.0])))
+        return kind, nd, kw
     padding: Any = axes(0, 3, -1)
     if kind == "conv" and draw(st.integers(0, 5)) == 0:
         padding = draw(st.sampled_from(["same", "valid"]))
+    if kind == "sides":
+        padding = [[b, a] for b, a in zip(axes(0, 3, -1), axes(0, 3, -1), strict=True)]
     kw["padding"] = padding
     if kind != "avg_pool":
         kw["dilation"] = axes(1, 3, 0)
-    if kind in ("conv", "transposed"):
+    if kind in ("conv", "sides", "transposed"):
         groups = draw(st.integers(1, 3))
         kw.update(
             in_channels=groups * draw(st.integers(1, 2)) + draw(st.sampled_from([0, 0, 0, 1])),
@@ -389,11 +543,25 @@ def raw_layers(draw: st.DrawFn) -> tuple[str, int, dict[str, Any]]:
         kw.update(op=kind, ceil_mode=draw(st.booleans()))
         if kind == "avg_pool":
             kw["count_include_pad"] = draw(st.booleans())
+            if draw(st.integers(0, 3)) == 0:
+                kw["divisor_override"] = draw(st.sampled_from([-2, 0, 1, 3]))
     return kind, nd, kw
 
 
 def torch_layer(torch: Any, kind: str, nd: int, kw: dict[str, Any]) -> Any:
     nn = torch.nn
+    if kind.startswith("adaptive"):
+        name = "AdaptiveAvgPool" if kind == "adaptive_avg_pool" else "AdaptiveMaxPool"
+        return getattr(nn, f"{name}{nd}d")(kw["output_size"])
+    if kind == "lp_pool":  # nn.LPPool1d multiplies by its kernel_size: an int there
+        kernel, stride = (kw["kernel_size"][0], kw["stride"][0]) if nd == 1 else (kw["kernel_size"], kw["stride"])
+        return getattr(nn, f"LPPool{nd}d")(kw["norm_type"], kernel, stride, kw["ceil_mode"])
+    if kind == "sides":  # the padding module, then the convolution without padding
+        pad = {"zeros": "ZeroPad", "reflect": "ReflectionPad", "replicate": "ReplicationPad",
+               "circular": "CircularPad"}[kw["padding_mode"]]
+        sides = tuple(v for b, a in reversed(kw["padding"]) for v in (b, a))  # F.pad: the last axis first
+        return nn.Sequential(getattr(nn, f"{pad}{nd}d")(sides), torch_layer(torch, "conv", nd, {
+            **kw, "padding": 0, "padding_mode": "zeros"}))
     if kind == "conv":
         return getattr(nn, f"Conv{nd}d")(
             kw["in_channels"],
@@ -420,8 +588,9 @@ def torch_layer(torch: Any, kind: str, nd: int, kw: dict[str, Any]) -> Any:
             kw["padding_mode"],
         )
     if kind == "avg_pool":
+        extra = {"divisor_override": kw["divisor_override"]} if "divisor_override" in kw else {}
         return getattr(nn, f"AvgPool{nd}d")(
-            kw["kernel_size"], kw["stride"], kw["padding"], kw["ceil_mode"], kw["count_include_pad"]
+            kw["kernel_size"], kw["stride"], kw["padding"], kw["ceil_mode"], kw["count_include_pad"], **extra
         )
     return getattr(nn, f"MaxPool{nd}d")(
         kw["kernel_size"], kw["stride"], kw["padding"], kw["dilation"], ceil_mode=kw["ceil_mode"]
@@ -429,13 +598,23 @@ def torch_layer(torch: Any, kind: str, nd: int, kw: dict[str, Any]) -> Any:
 
 
 def known_divergence(kind: str, kw: dict[str, Any], spec_error: SpecError | None) -> bool:
-    """The one deliberate disagreement with PyTorch."""
+    """The deliberate disagreements with PyTorch."""
     if spec_error is None:
         return False
-    if kind == "conv" and spec_error.key == "padding" and kw["padding_mode"] != "zeros":
-        # Deliberate: F.pad crops for negative amounts, so torch runs negative reflect /
-        # replicate / circular padding; the spec refuses negative padding in every mode.
-        return not isinstance(kw["padding"], str) and min(kw["padding"]) < 0
+    if kind in ("conv", "sides") and spec_error.key == "padding" and (kw["padding_mode"] != "zeros" or kind == "sides"):
+        # Deliberate: F.pad (and every padding module) crops for negative amounts, so torch runs negative
+        # reflect / replicate / circular padding, and negative padding per side; the spec refuses negative
+        # padding in every mode.
+        padding = kw["padding"]
+        flat = [v for p in padding for v in (p if isinstance(p, list) else [p])] if not isinstance(padding, str) else []
+        return bool(flat) and min(flat) < 0
+    if spec_error.key == "input_size" and min(kw["input_size"]) == 0:
+        # Deliberate: torch pads an empty input (F.pad, then the convolution) and pools one adaptively (into
+        # NaN); an empty input has nothing to draw.
+        return kind in ("sides", "adaptive_avg_pool", "adaptive_max_pool")
+    if kind.startswith("adaptive") and spec_error.key == "output_size":
+        # Deliberate: torch returns an empty tensor for an output size of 0; there is nothing to draw.
+        return min(kw["output_size"]) == 0
     return False
 
 
@@ -457,7 +636,7 @@ def test_spec_accepts_exactly_what_torch_accepts(torch, layer):
             with torch.no_grad():
                 out = module(torch.zeros(1, channels, *kw["input_size"], dtype=torch.float64))
         torch_shape: tuple[int, ...] | None = tuple(out.shape[2:])
-    except (RuntimeError, ValueError, TypeError):
+    except (RuntimeError, ValueError, TypeError, ZeroDivisionError):  # LPPool with norm_type 0 divides by it
         torch_shape = None
     event(f"{kind}: {'refused' if spec is None else 'accepted'} by the spec")
     if (spec is None) != (torch_shape is None) and known_divergence(kind, kw, spec_error):

@@ -89,10 +89,11 @@ def test_a_sequential_of_one_layer_is_still_a_layers_config(torch):
 
 
 @pytest.mark.parametrize("make, size, detail", [
-    (lambda nn: nn.ReLU(), 4, "module: nn.ReLU is not a convolution or pooling layer"),
-    (lambda nn: nn.Sequential(nn.Conv2d(1, 1, 3), nn.ReLU()), 6, "layers[1]: nn.ReLU"),
-    (lambda nn: nn.Sequential(nn.Conv2d(1, 1, 3), nn.Conv1d(1, 1, 3)), 6, "layers[1]: nn.Conv1d is 1-D"),
-    (lambda nn: nn.AvgPool2d(2, divisor_override=3), 4, "divisor_override=3"),
+    (lambda nn: nn.ReLU(), 4, "module: nn.ReLU is an element-wise step"),
+    (lambda nn: nn.Sequential(nn.Conv2d(1, 1, 3), nn.Linear(4, 4)), 6, "module[1]: nn.Linear is not supported"),
+    (lambda nn: nn.Sequential(nn.Conv2d(1, 1, 3), nn.Sequential(nn.ReLU(), nn.MultiheadAttention(4, 2))), 6,
+     "module[1][1]: nn.MultiheadAttention is not supported; convanim draws nn.Conv*d"),
+    (lambda nn: nn.Sequential(nn.Conv2d(1, 1, 3), nn.Conv1d(1, 1, 3)), 6, "module[1]: nn.Conv1d is 1-D"),
     (lambda nn: nn.Conv2d(1, 1, 3), [4, 4, 4], "takes 2 spatial sizes"),
     (lambda nn: nn.Sequential(nn.Conv2d(1, 2, 3), nn.Conv2d(3, 1, 3)), 8, "layers[1].in_channels"),
     (lambda nn: nn.Conv2d(1, 1, 5), 3, "kernel_size"),
@@ -139,7 +140,7 @@ def test_cli_from_torch_sequential_prints_the_field_table(torch):
 
 
 @pytest.mark.parametrize("args, detail", [
-    (["--from-torch", "nn.ReLU()", "-i", "4"], "nn.ReLU is not a convolution"),
+    (["--from-torch", "nn.ReLU()", "-i", "4"], "nn.ReLU is an element-wise step"),
     (["--from-torch", "nn.Conv2d(1, 1, 3)"], "--input-size: required"),
     (["--from-torch", "nn.Conv2d(1, 1, 3)", "-i", "four"], "--input-size: expected a size"),
     (["--from-torch", "nn.Conv2d(1,", "-i", "4"], "not a Python expression"),

@@ -55,10 +55,12 @@ def main() -> None:
 @click.argument("configs", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--from-torch", "expression", metavar="EXPR",
               help='Describe a PyTorch module instead of config files, e.g. "nn.Conv2d(3, 2, 3, stride=2)" or '
-                   '"nn.Sequential(...)" (nn.X(...) calls and literals only; never evaluated as Python).')
-@click.option("-i", "--input-size", metavar="N[,M]", help="With --from-torch: the spatial input size, 8 or 8,6.")
+                   '"nn.Sequential(...)" (nn.X(...) or torch.nn.X(...) calls and literals only; never evaluated '
+                   'as Python).')
+@click.option("-i", "--input-size", metavar="N[,M[,L]]",
+              help="With --from-torch: the spatial input size, 8, 8,6 or 4,8,6.")
 @click.option("--in-channels", type=click.IntRange(min=1), default=None,
-              help="With --from-torch: input channels when the first layer is a pooling layer.")
+              help="With --from-torch: input channels when the first layer does not say them (pooling).")
 @click.option("--weights", is_flag=True, help="With --from-torch: copy the module's weights (initialised with --seed).")
 @click.option("--seed", type=int, default=0, show_default=True, help="With --from-torch: torch seed for the weights.")
 @click.option("--yaml", "as_yaml", is_flag=True, help="Print the config as YAML (a file for convanim render).")
@@ -97,20 +99,35 @@ def info(configs: tuple[str, ...], expression: str | None, input_size: str | Non
 
 
 @main.command()
-@click.option("--input-size", "-i", type=click.IntRange(min=1), required=True, help="Input size along one axis.")
-@click.option("--kernel-size", "-k", type=click.IntRange(min=1), required=True, help="Kernel size.")
-@click.option("--stride", "-s", type=click.IntRange(min=1), default=1, show_default=True, help="Stride.")
-@click.option("--dilation", "-d", type=click.IntRange(min=1), default=1, show_default=True, help="Dilation.")
+@click.option("--input-size", "-i", required=True, metavar="N[,N,N]",
+              help="Input size: one for every axis, or one per axis (depth,height,width).")
+@click.option("--kernel-size", "-k", required=True, metavar="K[,K,K]", help="Kernel size (one, or one per axis).")
+@click.option("--stride", "-s", default="1", show_default=True, metavar="S[,S,S]",
+              help="Stride (one, or one per axis).")
+@click.option("--dilation", "-d", default="1", show_default=True, metavar="D[,D,D]",
+              help="Dilation (one, or one per axis).")
 @_one_line_errors
-def solve(input_size: int, kernel_size: int, stride: int, dilation: int) -> None:
-    """Find the padding that keeps or divides a size, and the output_padding that multiplies it.
+def solve(input_size: str, kernel_size: str, stride: str, dilation: str) -> None:
+    """Find the padding that keeps or divides a size, and the output_padding that multiplies it, per axis.
 
-    Example: convanim solve -i 32 -k 3 -s 2
+    Example: convanim solve -i 32 -k 3 -s 2; convanim solve -i 16,32,32 -k 3 -s 1,2,2
     """
-    from ..core.arithmetic import solve as solve_
+    from ..core.arithmetic import solve_axes
+    from .info import parse_ints
 
-    for answer in solve_(input_size, kernel_size, stride, dilation):
-        click.echo(f"{answer.question}:\n  {answer.answer}    ({answer.check})")
+    values = [parse_ints(f"--{name}", text) for name, text in (("input-size", input_size), ("kernel-size", kernel_size),
+                                                                ("stride", stride), ("dilation", dilation))]
+    try:
+        groups = solve_axes(*values)
+    except ValueError as err:
+        raise ConvanimError(f"solve: {err}") from None
+    for group in groups:
+        indent = "  " if group.axes else ""
+        if group.axes:
+            click.echo(f"{', '.join(group.axes)} (input {group.input_size}, kernel {group.kernel_size}, "
+                       f"stride {group.stride}, dilation {group.dilation}):")
+        for answer in group.answers:
+            click.echo(f"{indent}{answer.question}:\n{indent}  {answer.answer}    ({answer.check})")
 
 
 def _batch_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -18,12 +18,18 @@ def config_lines(config: Config) -> list[str]:
         raise config.error(err.key, err.message) from None
 
 
-def parse_size(text: str) -> int | list[int]:
-    """``8`` or ``8,6`` (also ``8x6``) as --input-size."""
+def parse_ints(option: str, text: str, *, most: int = 3) -> list[int]:
+    """``8``, ``8,6`` or ``4,8,6`` (also ``8x6``): one int >= 1 per axis, at most ``most``."""
     parts = [p for p in re.split(r"[,x×\s]+", text.strip()) if p]
-    if not parts or not all(p.isdigit() and int(p) >= 1 for p in parts) or len(parts) > 2:
-        raise ConvanimError(f"--input-size: expected a size like 8 or 8,6, got {text!r}")
-    return int(parts[0]) if len(parts) == 1 else [int(p) for p in parts]
+    if not parts or not all(p.isdigit() and int(p) >= 1 for p in parts) or len(parts) > most:
+        raise ConvanimError(f"{option}: expected a size like 8, 8,6 or 4,8,6 (ints >= 1), got {text!r}")
+    return [int(p) for p in parts]
+
+
+def parse_size(text: str) -> int | list[int]:
+    """``8``, ``8,6`` or ``4,8,6`` (also ``8x6``) as --input-size."""
+    sizes = parse_ints("--input-size", text)
+    return sizes[0] if len(sizes) == 1 else sizes
 
 
 def config_from_expression(expression: str, input_size: str | None, *, weights: bool = False, seed: int = 0,

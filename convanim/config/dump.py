@@ -9,9 +9,10 @@ import yaml
 
 from .model import Config
 
-KEY_ORDER = ("name", "title", "op", "input_size", "in_channels", "out_channels", "kernel_size", "stride",
-             "padding", "dilation", "transposed", "output_padding", "groups", "padding_mode", "ceil_mode",
-             "count_include_pad", "flip_kernel", "input", "weight", "bias", "layers", "render")
+KEY_ORDER = ("name", "title", "op", "input_size", "output_size", "in_channels", "out_channels", "kernel_size",
+             "stride", "padding", "dilation", "transposed", "output_padding", "groups", "padding_mode",
+             "padding_value", "ceil_mode", "count_include_pad", "divisor_override", "norm_type", "flip_kernel",
+             "input", "weight", "bias", "layers", "render")
 
 
 class _Dumper(yaml.SafeDumper):

@@ -11,6 +11,10 @@ A layers config names the input once (``input_size``, ``in_channels``, ``input``
 Each entry takes ConvSpec's keys except ``input_size`` (the previous layer's output size), plus an
 optional ``weight`` (and ``bias`` values). ``in_channels`` is chained from the previous ``out_channels``;
 give it only to check it. Errors name the entry: ``layers[2].kernel_size`` with its line in the file.
+
+An entry may also be an element-wise step (``{op: relu}``, ``{op: batch_norm, running_mean: [...], ...}``,
+see ``core.elementwise``): sizes and channels pass through it. A stack holds at least one convolution or
+pooling layer; a ``flatten`` goes last.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.elementwise import ELEMENTWISE_KEYS, ELEMENTWISE_OPS, PARAMETERS, Elementwise, ElementwiseSpec
 from ..core.errors import ConfigError, SpecError
 from ..core.limits import MAX_LAYERS, check_arrays, check_channels, spec_arrays
 from ..core.options import parse_render
@@ -55,30 +60,67 @@ def layers_config(data: dict[str, Any], *, source: str, default_name: str, lines
         raise fail(err.key, err.message) from None
     size: Any = data["input_size"]
     channels = data.get("in_channels")
-    specs: list[ConvSpec] = []
+    specs: list[ConvSpec | ElementwiseSpec] = []
     weights, biases = [], []
     for n, entry in enumerate(entries):
-        spec, weight, bias = _layer(n, entry, size, channels, "in_channels" in data, fail, render.max_elements)
+        if _is_elementwise(entry):
+            spec: ConvSpec | ElementwiseSpec = _step(n, entry, size, channels, len(entries), fail)
+            weight = bias = None
+        else:
+            spec, weight, bias = _layer(n, entry, size, channels, "in_channels" in data, fail, render.max_elements)
         specs.append(spec)
         weights.append(weight)
         biases.append(bias)
         size, channels = spec.output_size, spec.out_channels
+    first = next((n for n, spec in enumerate(specs) if not spec.is_elementwise), None)
+    if first is None:
+        raise fail("layers", "needs at least one convolution or pooling layer (element-wise steps keep their "
+                             "input's size)")
     try:
-        x = make_values("input", data.get("input"), specs[0])
+        x = make_values("input", data.get("input"), specs[first])
         bound = None
         for n, (spec, weight, bias) in enumerate(zip(specs, weights, biases)):
+            if spec.is_elementwise:  # the bounds of the supported steps are the conv layers' (a sigmoid, a relu,
+                continue  # batch norm's affine step) up to their own parameters, checked where they are read
             bound = check_range(spec, x, weight, bias, prefix=f"layers[{n}]." if n else "", x_bound=bound)
     except SpecError as err:
         raise fail(err.key, err.message) from None
-    return Config(name=name, title=title, spec=specs[0], input=x, weight=weights[0], bias=biases[0], render=render,
-                  source=source, raw=dict(data), lines=lines, layers=tuple(specs), layer_weights=tuple(weights),
-                  layer_biases=tuple(biases))
+    return Config(name=name, title=title, spec=specs[first], input=x, weight=weights[first], bias=biases[first],
+                  render=render, source=source, raw=dict(data), lines=lines, layers=tuple(specs),
+                  layer_weights=tuple(weights), layer_biases=tuple(biases))
 
 
-def _layer(n: int, entry: Any, size: Any, channels: Any, top_channels: bool, fail: Fail,
-           max_elements: int) -> tuple[ConvSpec, np.ndarray | None, np.ndarray | None]:
-    """Entry ``n`` of ``layers:`` on an input of ``size`` and ``channels``: its spec, weight and bias."""
+def _is_elementwise(entry: Any) -> bool:
+    return isinstance(entry, dict) and isinstance(entry.get("op"), str) and entry["op"] in ELEMENTWISE_OPS
+
+
+def _step(n: int, entry: dict[str, Any], size: Any, channels: Any, count: int, fail: Fail) -> ElementwiseSpec:
+    """Entry ``n``, an element-wise step (``{op: relu}``), on an input of ``size`` and ``channels``."""
     at = f"layers[{n}]"
+    op = entry["op"]
+    takes = PARAMETERS.get(op, {})
+    for key in entry:
+        if key not in ("op", "in_channels", *takes):
+            known = f"it takes {', '.join(takes)}" if takes else "it takes no parameters"
+            raise fail(f"{at}.{key}", f"not a key of op: {op} ({known})")
+    if "in_channels" in entry and channels is not None and entry["in_channels"] != channels:
+        before = "in_channels" if n == 0 else f"layers[{n - 1}].out_channels"
+        raise fail(f"{at}.in_channels", f"must equal {before}={channels}, got {entry['in_channels']!r}")
+    if op == Elementwise.FLATTEN and n != count - 1:
+        raise fail(f"{at}.op", "flatten goes last: after it the values have no spatial layout")
+    try:  # the size and channels normalised and checked as a layer's
+        shape = ConvSpec(input_size=size, kernel_size=1, in_channels=channels if channels is not None else 1)
+    except SpecError as err:
+        raise fail(err.key, err.message) from None
+    try:
+        return ElementwiseSpec(op=op, input_size=shape.input_size, in_channels=shape.in_channels,
+                               **{k: entry[k] for k in takes if k in entry})
+    except SpecError as err:
+        raise fail(f"{at}.{err.key}", err.message) from None
+
+
+def _check_layer_keys(at: str, entry: Any, fail: Fail) -> None:
+    """A layer entry is a mapping of known layer keys (a hint for keys of element-wise steps)."""
     if not isinstance(entry, dict):
         raise fail(at, f"expected a mapping of layer keys (kernel_size: 3, ...), got {entry!r}")
     for key in entry:
@@ -86,7 +128,17 @@ def _layer(n: int, entry: Any, size: Any, channels: Any, top_channels: bool, fai
             raise fail(at, f"the key {key!r} is not a name")
         if key not in LAYER_KEYS:
             hint = " (the previous layer's output size is used)" if key == "input_size" else ""
+            if key in ELEMENTWISE_KEYS:
+                owners = [op for op, keys in PARAMETERS.items() if key in keys]
+                hint = f" (it belongs to op: {' or '.join(owners)})"
             raise fail(f"{at}.{key}", f"unknown layer key{hint}")
+
+
+def _layer(n: int, entry: Any, size: Any, channels: Any, top_channels: bool, fail: Fail,
+           max_elements: int) -> tuple[ConvSpec, np.ndarray | None, np.ndarray | None]:
+    """Entry ``n`` of ``layers:`` on an input of ``size`` and ``channels``: its spec, weight and bias."""
+    at = f"layers[{n}]"
+    _check_layer_keys(at, entry, fail)
     args = {k: entry[k] for k in SPEC_FIELDS if k in entry}
     if "in_channels" in entry and channels is not None and entry["in_channels"] != channels:
         before = "in_channels" if n == 0 else f"layers[{n - 1}].out_channels"

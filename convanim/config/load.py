@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..core.elementwise import ELEMENTWISE_OPS
 from ..core.errors import ConfigError, SpecError, UsageError
 from ..core.files import Unreadable, read_regular
 from ..core.limits import MAX_FILE_BYTES, check_arrays, check_channels, spec_arrays
@@ -85,6 +86,9 @@ def config_from_mapping(data: dict[str, Any], *, source: str = "<config>", defau
     if "layers" in data:
         return layers_config(data, source=source, default_name=default_name, lines=lines)
     name, title = name_and_title(data, default_name, fail)
+    if data.get("op") in ELEMENTWISE_OPS:
+        raise fail("op", f"{data['op']} is an element-wise step: it goes in a layers: list, after a convolution or "
+                         f"pooling layer")
     spec_args = {k: data[k] for k in SPEC_FIELDS if k in data}
     bias_value = spec_args.get("bias")
     if "bias" in spec_args and not isinstance(bias_value, bool):

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.elementwise import ElementwiseSpec
 from ..core.errors import ConfigError, SpecError
 from ..core.limits import MAX_NAME_BYTES
 from ..core.options import RenderOptions
@@ -28,8 +29,9 @@ class Config:
     source: str = "<config>"  # the file it came from, for messages
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
-    # A ``layers:`` config: every layer in turn (spec, weight, bias is the first); () for one layer.
-    layers: tuple[ConvSpec, ...] = ()
+    # A ``layers:`` config: every layer in turn, element-wise steps included (spec, weight and bias are the
+    # first convolution or pooling layer's); () for one layer.
+    layers: tuple[ConvSpec | ElementwiseSpec, ...] = ()
     layer_weights: tuple[np.ndarray | None, ...] = field(default=(), repr=False, compare=False)
     layer_biases: tuple[np.ndarray | None, ...] = field(default=(), repr=False, compare=False)
 

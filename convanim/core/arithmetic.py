@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .spec import ConvSpec, Op
-from .words import dims, per_axis
+from .spec import AXIS_NAMES, MAX_DIMS, ConvSpec, Op
+from .words import dims, per_axis, sides
 
 
 def explain(spec: ConvSpec) -> list[str]:
     """One line per spatial dimension: the output-size formula with the spec's numbers."""
     lines = []
-    axes = ("width",) if spec.ndim == 1 else ("height", "width")
-    for n, axis in enumerate(axes):
+    for n, axis in enumerate(AXIS_NAMES[spec.ndim]):
         i, k, s, d = spec.input_size[n], spec.kernel_size[n], spec.stride[n], spec.dilation[n]
         o = spec.output_size[n]
+        if spec.is_adaptive:
+            windows = " ".join(f"[{a},{b})" for a, b in spec.windows(n))
+            lines.append(f"{axis}: adaptive {i} → {o}, windows [floor(o·{i}/{o}), ceil((o+1)·{i}/{o})) = {windows}")
+            continue
         if spec.transposed:
             p, op = spec.padding[n], spec.output_padding[n]
             lines.append(f"{axis}: (i-1)s - 2p + d(k-1) + output_padding + 1 = "
@@ -48,28 +52,37 @@ def describe(spec: ConvSpec) -> str:
     channels = spec.in_channels > 1 or spec.out_channels > 1
     if channels:  # "input 5×5, 3 ch": a channel count never reads as a third spatial size
         parts[0] += f", {spec.in_channels} ch"
-    name = {Op.CONV: "kernel", Op.AVG_POOL: "avg pool", Op.MAX_POOL: "max pool"}[spec.op]
-    parts.append(f"{'transposed ' if spec.transposed else ''}{name} {dims(spec.kernel_size)}")
-    if max(spec.stride) > 1 or spec.is_pool:
-        parts.append(f"stride {per_axis(spec.stride)}")
-    if isinstance(spec.padding, str):
-        parts.append(f"padding {spec.padding}")
-    elif max(spec.padding) > 0:
-        parts.append(f"padding {per_axis(spec.padding)}")
-    if spec.padding_mode.value != "zeros":
-        parts.append(spec.padding_mode.value)
-    if max(spec.dilation) > 1:
-        parts.append(f"dilation {per_axis(spec.dilation)}")
-    if max(spec.output_padding) > 0:
-        parts.append(f"output padding {per_axis(spec.output_padding)}")
-    if spec.groups > 1:
-        parts.append(f"groups {spec.groups}")
-    if spec.flip_kernel:
-        parts.append("flipped kernel")
+    if spec.is_adaptive:
+        parts.append(f"adaptive {'max' if spec.is_max else 'avg'} pool")
+    else:
+        name = {Op.CONV: "kernel", Op.AVG_POOL: "avg pool", Op.MAX_POOL: "max pool", Op.LP_POOL: "lp pool"}[spec.op]
+        parts.append(f"{'transposed ' if spec.transposed else ''}{name} {dims(spec.kernel_size)}")
+        parts += _details(spec)
     out = dims(spec.output_size)
     if channels:
         out += f", {spec.out_channels} ch"
     return " · ".join(parts) + f" → {out}"
+
+
+def _details(spec: ConvSpec) -> list[str]:
+    """describe()'s words after the kernel: the arguments that differ from their defaults."""
+    parts = [f"p={spec.norm_type:g}"] if spec.op is Op.LP_POOL else []
+    if max(spec.stride) > 1 or spec.is_pool:
+        parts.append(f"stride {per_axis(spec.stride)}")
+    if isinstance(spec.padding, str):
+        parts.append(f"padding {spec.padding}")
+    elif spec.per_side:
+        parts.append(f"padding {sides(spec.padding)}")
+    elif max(spec.padding) > 0:
+        parts.append(f"padding {per_axis(spec.padding)}")
+    words = [(spec.padding_mode.value != "zeros", spec.padding_mode.value),
+             (spec.padding_value != 0, f"pad value {spec.padding_value:g}"),
+             (max(spec.dilation) > 1, f"dilation {per_axis(spec.dilation)}"),
+             (max(spec.output_padding) > 0, f"output padding {per_axis(spec.output_padding)}"),
+             (spec.groups > 1, f"groups {spec.groups}"),
+             (spec.divisor_override is not None, f"divisor {spec.divisor_override}"),
+             (spec.flip_kernel, "flipped kernel")]
+    return parts + [text for shown, text in words if shown]
 
 
 def info_lines(spec: ConvSpec, frames: str | None = None) -> list[str]:
@@ -112,7 +125,9 @@ def solve(input_size: int, kernel_size: int, stride: int = 1, dilation: int = 1)
     else:
         answers.append(Answer(question=q, answer="none",
                               check=f"d(k-1) = {span} is odd, so no symmetric padding keeps the size; "
-                                    f"padding='same' pads {span // 2} before and {span - span // 2} after"))
+                                    f"padding='same' pads {span // 2} before and {span - span // 2} after "
+                                    f"([before, after] = [{span // 2}, {span - span // 2}]; a causal convolution "
+                                    f"pads [{span}, 0])"))
     # 2. divide the size by the stride
     q = f"padding that divides the size {i} by the stride {s}"
     found = None
@@ -147,3 +162,35 @@ def solve(input_size: int, kernel_size: int, stride: int = 1, dilation: int = 1)
         answers.append(Answer(question=q, answer=f"padding={p}, output_padding={op}",
                               check=f"({i}-1)·{s} - 2·{p} + {d}·({k}-1) + {op} + 1 = {o}"))
     return answers
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AxisAnswers:
+    axes: tuple[str, ...]  # the axes these answers are for ("depth",), ("height", "width"), or () for every axis
+    input_size: int
+    kernel_size: int
+    stride: int
+    dilation: int
+    answers: tuple[Answer, ...]
+
+
+def solve_axes(input_size: Sequence[int], kernel_size: Sequence[int], stride: Sequence[int] = (1,),
+               dilation: Sequence[int] = (1,)) -> list[AxisAnswers]:
+    """``solve`` per axis: each argument one value (every axis) or one per axis (1 to 3 axes, depth, height,
+    width). Axes with the same numbers share one answer; when every axis agrees, ``axes`` is ()."""
+    given = {"input_size": tuple(input_size), "kernel_size": tuple(kernel_size), "stride": tuple(stride),
+             "dilation": tuple(dilation)}
+    nd = max(len(v) for v in given.values())
+    if nd > MAX_DIMS:
+        raise ValueError(f"at most {MAX_DIMS} axes (depth, height, width), got {nd}")
+    for key, values in given.items():
+        if len(values) not in (1, nd):
+            raise ValueError(f"{key}: give one value or {nd} (one per axis), got {len(values)}")
+    per_axis = [tuple(v[0] if len(v) == 1 else v[n] for v in given.values()) for n in range(nd)]
+    names = AXIS_NAMES[nd]
+    groups: dict[tuple[int, ...], list[str]] = {}
+    for n, numbers in enumerate(per_axis):
+        groups.setdefault(numbers, []).append(names[n])
+    return [AxisAnswers(axes=() if len(groups) == 1 else tuple(axes), input_size=i, kernel_size=k, stride=s,
+                        dilation=d, answers=tuple(solve(i, k, s, d)))
+            for (i, k, s, d), axes in groups.items()]

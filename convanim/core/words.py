@@ -26,8 +26,13 @@ def as_python(values: Sequence[Any]) -> str:
     return str(values[0]) if len(set(values)) == 1 else str(tuple(values))
 
 
+def sides(pairs: Sequence[tuple[int, int]]) -> str:
+    """Per-side padding: ``[2, 0]`` for one axis, ``[1, 0]×[2, 1]`` for several (before, after per axis)."""
+    return "×".join(f"[{b}, {a}]" for b, a in pairs)
+
+
 def extent(values: Sequence[Any]) -> str:
-    """A spatial size in words: ``5-wide`` for 1-D, ``5×5`` otherwise."""
+    """A spatial size in words: ``5-wide`` for 1-D, ``5×5`` or ``4×5×5`` otherwise."""
     return f"{values[0]}-wide" if len(values) == 1 else dims(values)
 
 

@@ -13,6 +13,10 @@ convolution of its zero-inserted input, so its jump is ``j_in / s`` (a fraction)
 The exact field (``field``) propagates index sets down the stack, one axis at a time (every layer here is
 separable): padding cells are reported per plane but feed nothing below, except reflect / replicate /
 circular padding, whose cells are copies of real cells and so pass the field on to them.
+
+Element-wise steps (``core.elementwise``) map each cell to itself: the field passes through unchanged.
+Adaptive pooling's windows differ in size: its jump is ``size_in / size_out`` (a fraction) and its field
+size a bound (the largest window).
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..core.arithmetic import describe
+from ..core.elementwise import ElementwiseSpec
 from ..core.spec import ConvSpec, PaddingMode
 from ..core.words import dims, per_axis, plural
 
 Number = int | Fraction
+Layer = ConvSpec | ElementwiseSpec
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,7 +59,7 @@ def _num(v: Fraction) -> Number:
     return int(v) if v.denominator == 1 else v
 
 
-def layer_fields(specs: Sequence[ConvSpec]) -> tuple[LayerField, ...]:
+def layer_fields(specs: Sequence[Layer]) -> tuple[LayerField, ...]:
     """The calculator's numbers for the input and after every layer."""
     if not specs:
         raise ValueError("layer_fields needs at least one layer")
@@ -64,9 +70,14 @@ def layer_fields(specs: Sequence[ConvSpec]) -> tuple[LayerField, ...]:
     out = [LayerField(index=0, output_size=specs[0].input_size, size=tuple(map(_num, r)), jump=tuple(map(_num, j)),
                       start=tuple(map(_num, start)))]
     for n, spec in enumerate(specs, start=1):
-        for a in range(nd):
+        for a in range(nd if not spec.is_elementwise else 0):  # an element-wise step keeps every number
             k_eff = spec.effective_kernel[a]
-            if spec.transposed:
+            if spec.is_adaptive:
+                first = spec.windows(a)[0]
+                r[a] = r[a] + (k_eff - 1) * j[a]
+                start[a] = start[a] + Fraction(first[1] - first[0] - 1, 2) * j[a]
+                j[a] = j[a] * Fraction(spec.input_size[a], spec.output_size[a])
+            elif spec.transposed:
                 j[a] = j[a] / spec.stride[a]  # the zero-inserted grid, then a stride-1 convolution
                 q = k_eff - 1 - spec.padding[a]
                 r[a] = r[a] + (k_eff - 1) * j[a]
@@ -80,11 +91,13 @@ def layer_fields(specs: Sequence[ConvSpec]) -> tuple[LayerField, ...]:
     return tuple(out)
 
 
-def _source(spec: ConvSpec, axis: int, pos: int) -> int | None:
+def _source(spec: Layer, axis: int, pos: int) -> int | None:
     """The real input cell whose value padded position ``pos`` holds (None: a constant pad)."""
     i = spec.input_size[axis]
     if 0 <= pos < i:
         return pos
+    if spec.is_elementwise:
+        return None
     mode = spec.padding_mode
     if spec.transposed or mode is PaddingMode.ZEROS:
         return None
@@ -97,8 +110,13 @@ def _source(spec: ConvSpec, axis: int, pos: int) -> int | None:
     return m if m < i else period - m
 
 
-def reads(spec: ConvSpec, axis: int, o: int) -> list[int]:
+def reads(spec: Layer, axis: int, o: int) -> list[int]:
     """Positions of layer ``spec``'s input (padding < 0 or >= size) read by output ``o`` along ``axis``."""
+    if spec.is_elementwise:
+        return [o]
+    if spec.is_adaptive:
+        start, end = spec.windows(axis)[o]
+        return list(range(start, end))
     k, s, d = spec.kernel_size[axis], spec.stride[axis], spec.dilation[axis]
     i = spec.input_size[axis]
     if spec.transposed:  # o + p = n * s + t * d for an input n and a tap t
@@ -114,7 +132,7 @@ def reads(spec: ConvSpec, axis: int, o: int) -> list[int]:
     return [first + t * d for t in range(k) if first + t * d < reach]
 
 
-def field(specs: Sequence[ConvSpec], position: Sequence[int]) -> tuple[PlaneField, ...]:
+def field(specs: Sequence[Layer], position: Sequence[int]) -> tuple[PlaneField, ...]:
     """Which cells of every plane feed output cell ``position`` of the last layer (plane 0 is the input)."""
     nd = specs[0].ndim
     last = specs[-1].output_size
@@ -136,7 +154,7 @@ def field(specs: Sequence[ConvSpec], position: Sequence[int]) -> tuple[PlaneFiel
     return tuple(reversed(planes))
 
 
-def input_cells(specs: Sequence[ConvSpec], position: Sequence[int]) -> set[tuple[int, ...]]:
+def input_cells(specs: Sequence[Layer], position: Sequence[int]) -> set[tuple[int, ...]]:
     """The exact set of input cells (spatial indices) that output cell ``position`` of the last layer reads."""
     axes = field(specs, position)[0].cells
     return set(_product(axes))
@@ -159,7 +177,7 @@ def show(values: Sequence[Number]) -> str:
     return per_axis(values, number)
 
 
-def info_lines(specs: Sequence[ConvSpec]) -> list[str]:
+def info_lines(specs: Sequence[Layer]) -> list[str]:
     """What ``convanim info`` prints for a stack: each layer, its output size and its field's numbers."""
     fields = layer_fields(specs)
     names = ["input"] + [f"{n}: {spec.torch_line()}" for n, spec in enumerate(specs, start=1)]
@@ -173,9 +191,16 @@ def info_lines(specs: Sequence[ConvSpec]) -> list[str]:
     return lines
 
 
-def describe_stack(specs: Sequence[ConvSpec]) -> str:
+def layer_name(spec: Layer) -> str:
+    """``kernel 3×3 · stride 2`` (describe() without the sizes), or an element-wise step's label."""
+    if spec.is_elementwise:
+        return spec.label  # type: ignore[union-attr]
+    return " · ".join(describe(spec).split(" → ")[0].split(" · ")[1:])  # type: ignore[arg-type]
+
+
+def describe_stack(specs: Sequence[Layer]) -> str:
     """One line for a stack (alt text, titles): ``receptive field of 3 layers on a 12×12 input: ... → 5×5``."""
-    steps = [describe(spec).split(" → ")[0].split(" · ", 1)[1] + " → " + dims(spec.output_size) for spec in specs]
+    steps = [layer_name(spec) + ("" if spec.is_elementwise else " → " + dims(spec.output_size)) for spec in specs]
     size = dims(specs[0].input_size) + ("-wide" if specs[0].ndim == 1 else "")
     field_size = show(layer_fields(specs)[-1].size)
     return (f"receptive field of {plural(len(specs), 'layer')} on a {size} input: "

@@ -104,10 +104,27 @@ class Trace:
     inputs: np.ndarray  # (C_out, C_in/groups, *output_size, *k) values under the taps
     products: np.ndarray  # same shape: inputs * kernel (avg: * 1/divisor; max: inputs)
     tap_weights: np.ndarray | None  # same shape, or None for max_pool
+    divisor: np.ndarray | None = None  # average pooling: (*output_size) the divisor of each window
+    # adaptive pooling: (*output_size, *k) which taps lie in the window (windows differ in size; k is the
+    # largest); None when every window has every tap
+    tap_valid: np.ndarray | None = None
 
     @property
     def steps(self) -> Steps:
         return Steps(self)
+
+    def output_anchors(self, axis: int) -> np.ndarray:
+        """Where each output sits over its window along ``axis``, in drawn-grid cells from the grid's start: the
+        window's centre; with padding that differs between the sides, the point that splits the window as the
+        padding does (a causal layer, padded before only: over the newest input it reads). Adaptive pooling's
+        windows differ in size: their centres."""
+        spec = self.spec
+        if spec.is_adaptive:
+            return np.array([(a + b) / 2 for a, b in spec.windows(axis)])
+        k_eff, before, after = spec.effective_kernel[axis], spec.pad_before[axis], spec.pad_after[axis]
+        if spec.transposed or before == after:
+            return self.tap_coords[axis][:, 0] + k_eff / 2
+        return self.tap_coords[axis][:, 0] + (k_eff - 1) * before / (before + after) + 0.5
 
     def in_channels_of(self, channel: int) -> tuple[int, ...]:
         """The input channels that output channel ``channel`` reads."""
@@ -129,22 +146,27 @@ class Trace:
         taps = np.stack([g.ravel() for g in grids], axis=1)
         kgrids = np.meshgrid(*[self.kernel_source[n] for n in range(nd)], indexing="ij")
         kernel_index = np.stack([g.ravel() for g in kgrids], axis=1)
-        roles = self.grid.role[tuple(taps.T)]
-        sources = self.grid.source[(slice(None), *taps.T)].T
         sel = (channel, slice(None), *pos)
         inputs = self.inputs[sel].reshape(-1, math.prod(kshape))
         products = self.products[sel].reshape(inputs.shape)
         weights = None if self.tap_weights is None else self.tap_weights[sel].reshape(inputs.shape)
+        extent = spec.effective_kernel
+        if self.tap_valid is not None:  # adaptive pooling: only the window's own taps
+            keep = self.tap_valid[pos].ravel()
+            taps, kernel_index, inputs, products = taps[keep], kernel_index[keep], inputs[:, keep], products[:, keep]
+            weights = None if weights is None else weights[:, keep]
+            extent = tuple(end - start for start, end in (spec.windows(n)[pos[n]] for n in range(nd)))
+        roles = self.grid.role[tuple(taps.T)]
+        sources = self.grid.source[(slice(None), *taps.T)].T
         value = float(self.output[(channel, *pos)])
         bias = float(self.bias[channel]) if self.bias is not None else 0.0
         divisor = argmax = None
-        if spec.op is Op.AVG_POOL:
-            w = weights[0]  # type: ignore[index]
-            divisor = int(round(1.0 / w[w > 0][0]))
-        elif spec.op is Op.MAX_POOL:
+        if self.divisor is not None:
+            divisor = int(self.divisor[pos])
+        elif spec.is_max:
             argmax = int(np.argmax(np.where(roles == Role.OVERHANG, -np.inf, inputs[0])))
         origin = tuple(int(self.tap_coords[n][pos[n], 0]) for n in range(nd))
-        return Step(index=i, channel=channel, position=pos, origin=origin, extent=spec.effective_kernel,
+        return Step(index=i, channel=channel, position=pos, origin=origin, extent=extent,
                     taps=taps, kernel_index=kernel_index, roles=roles, sources=sources,
                     in_channels=self.in_channels_of(channel), inputs=inputs, weights=weights,
                     products=products, bias=bias, value=value, divisor=divisor, argmax=argmax)
@@ -175,12 +197,19 @@ def _axis(spec: ConvSpec, n: int) -> tuple[np.ndarray, np.ndarray]:
         source = np.pad(index, (before, after), mode=_NP_PAD[spec.padding_mode])  # type: ignore[call-overload]
     role = np.full(i + before + after, Role.PADDING, dtype=np.int8)
     role[before:before + i] = Role.INPUT
-    if spec.is_pool:  # a ceil_mode window may reach past the padded input
+    if spec.is_pool and not spec.is_adaptive:  # a ceil_mode window may reach past the padded input
         o = spec.output_size[n]
         extra = max(0, (o - 1) * s + d * (k - 1) + 1 - role.size)
         role = np.concatenate([role, np.full(extra, Role.OVERHANG, dtype=np.int8)])
         source = np.concatenate([source, np.full(extra, -1)])
     return role, source.astype(np.int64)
+
+
+def drawn_grid(spec: ConvSpec, x: np.ndarray) -> Grid:
+    """The input ``x`` (``(C_in, *input_size)``) as ``spec`` draws it: padded with the values the layer pads with
+    (zeros or ``padding_value``, reflected / replicated / circular copies, ``-inf`` for max pooling), zeros
+    inserted for a transposed convolution."""
+    return _grid(spec, np.asarray(x, dtype=np.float64))
 
 
 def _grid(spec: ConvSpec, x: np.ndarray) -> Grid:
@@ -195,6 +224,8 @@ def _grid(spec: ConvSpec, x: np.ndarray) -> Grid:
     values = np.where(has_source, x[(slice(None), *safe)], 0.0)
     if spec.op is Op.MAX_POOL:
         values = np.where(role == Role.PADDING, -np.inf, values)
+    elif spec.padding_value != 0:  # F.pad's constant
+        values = np.where(role == Role.PADDING, spec.padding_value, values)
     return Grid(values=values, role=role.astype(np.int8), source=source)
 
 
@@ -247,27 +278,30 @@ def simulate(spec: ConvSpec, x: np.ndarray, weight: np.ndarray | None = None,
     _check(spec, x, weight, bias)
     nd, out_size, ks = spec.ndim, spec.output_size, spec.kernel_size
     grid = _grid(spec, x)
-    step = (1,) * nd if spec.transposed else spec.stride
-    tap_coords = tuple(np.arange(out_size[n])[:, None] * step[n] + np.arange(ks[n])[None, :] * spec.dilation[n]
-                       for n in range(nd))
+    tap_coords, tap_valid = _tap_coords(spec)
     index = window_index(tap_coords)
     patches = grid.values[(slice(None), *index)]  # every window at once: (C_in, *out, *k)
     c_out = spec.out_channels
     if spec.is_pool:
         inputs = patches[:, None]  # (C, 1, *out, *k)
         kernel, kernel_source = None, tuple(np.arange(k) for k in ks)
-        counted = _pool_counted(spec, grid, index)
-        if spec.op is Op.MAX_POOL:
-            tap_weights = None
+        counted = _pool_counted(spec, grid, index) if tap_valid is None else tap_valid
+        if spec.is_max:
+            tap_weights = divisor = None
             products = np.where(counted, inputs, -np.inf)
             output = products.reshape(*products.shape[:2 + nd], -1).max(axis=(1, -1))
+        elif spec.op is Op.LP_POOL:
+            products, tap_weights, divisor, output = _lp_pool(spec, inputs, counted)
         else:
             divisor = counted.reshape(*counted.shape[:nd], -1).sum(axis=-1)
+            if spec.divisor_override is not None:
+                divisor = np.full_like(divisor, spec.divisor_override)
             kaxes = (None,) * nd
             tap_weights = np.broadcast_to(counted / divisor[(..., *kaxes)], inputs.shape).astype(np.float64)
             products = inputs * tap_weights
             output = products.reshape(*products.shape[:2 + nd], -1).sum(axis=(1, -1))
     else:
+        divisor = None
         kernel, kernel_source = _direct_kernel(spec, weight)  # type: ignore[arg-type]
         cg_in = spec.in_channels // spec.groups
         group_of_out = np.arange(c_out) // (c_out // spec.groups)
@@ -279,7 +313,53 @@ def simulate(spec: ConvSpec, x: np.ndarray, weight: np.ndarray | None = None,
             output = output + bias.reshape(c_out, *(1,) * nd)
     return Trace(spec=spec, x=x, weight=weight, bias=bias, output=output, grid=grid, kernel=kernel,
                  kernel_source=kernel_source, tap_coords=tap_coords, inputs=inputs, products=products,
-                 tap_weights=tap_weights)
+                 tap_weights=tap_weights, divisor=divisor, tap_valid=tap_valid)
+
+
+def _tap_coords(spec: ConvSpec) -> tuple[tuple[np.ndarray, ...], np.ndarray | None]:
+    """Per axis, the drawn-grid coordinate of every tap of every window, ``(out_n, k_n)``; and for adaptive
+    pooling which taps lie inside their window, ``(*out, *k)`` (a short window's extra taps repeat its last
+    cell and do not count)."""
+    nd, out_size, ks = spec.ndim, spec.output_size, spec.kernel_size
+    if not spec.is_adaptive:
+        step = (1,) * nd if spec.transposed else spec.stride
+        return tuple(np.arange(out_size[n])[:, None] * step[n] + np.arange(ks[n])[None, :] * spec.dilation[n]
+                     for n in range(nd)), None
+    coords, valid = [], []
+    for n in range(nd):
+        bounds = np.array(spec.windows(n))
+        taps = bounds[:, :1] + np.arange(ks[n])[None, :]
+        valid.append(taps < bounds[:, 1:])
+        coords.append(np.minimum(taps, bounds[:, 1:] - 1))
+    mask = np.ones((*out_size, *ks), dtype=bool)
+    for n in range(nd):
+        shape = [1] * (2 * nd)
+        shape[n], shape[nd + n] = out_size[n], ks[n]
+        mask &= valid[n].reshape(shape)
+    return tuple(coords), mask
+
+
+def _lp_pool(spec: ConvSpec, inputs: np.ndarray, counted: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
+    """LP pooling as PyTorch computes it: ``(Σ x^p · K / n)^(1/p)`` over the ``n`` counted cells of each window
+    (``K`` the kernel's cells: a ceil_mode window hanging over the edge is scaled up, as avg_pool's divisor and
+    ``.mul(K)`` do), NaN where the sum is negative; ``p = ±inf``: the largest (smallest) ``|x|``.
+    Returns the products, the tap weights (``K / n``), the divisors ``n`` and the output."""
+    nd, p = spec.ndim, spec.norm_type
+    divisor = counted.reshape(*counted.shape[:nd], -1).sum(axis=-1)
+    if math.isinf(p):  # type: ignore[arg-type]
+        big = p > 0  # type: ignore[operator]
+        products = np.where(counted, np.abs(inputs), -np.inf if big else np.inf)
+        flat = products.reshape(*products.shape[:2 + nd], -1)
+        return products, None, divisor, (flat.max(axis=(1, -1)) if big else flat.min(axis=(1, -1)))
+    scale = math.prod(spec.kernel_size) / divisor[(..., *(None,) * nd)]
+    tap_weights = np.broadcast_to(np.where(counted, scale, 0.0), inputs.shape).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        powers = np.where(counted, np.power(np.where(counted, inputs, 1.0), p), 0.0)
+        products = powers * tap_weights
+        total = products.reshape(*products.shape[:2 + nd], -1).sum(axis=(1, -1))
+        output = np.power(total, 1.0 / p)  # type: ignore[operator]
+    return products, tap_weights, divisor, output
 
 
 def window_index(tap_coords: tuple[np.ndarray, ...]) -> list[np.ndarray]:

@@ -4,7 +4,7 @@ One module per figure kind, each registered with the registry; ``scene(config)``
 kind draws the config. Importing this package registers the built-in kinds.
 """
 
-from . import channels, compare, forward, im2col, matrix, receptive, scatter, single  # noqa: F401 - each registers its figure kind
+from . import channels, compare, forward, im2col, matrix, scatter, single, stack, volume  # noqa: F401 - each registers its figure kind
 from .registry import (
     FigureKind,
     alt_text,

@@ -47,8 +47,7 @@ class ChannelsStrip(ChannelFigure):
         label_w = round(max(text_width(n, self.lsize, "sans") for n in [*names, "kernel"]) + 0.5 * s)
         self.left = self.margin + label_w
         rows, dots, y = self.rows()
-        starts = self.trace.tap_coords[0][:, 0]
-        self.centers = self.left + (starts + self.spec.effective_kernel[0] / 2) * s
+        self.centers = self.left + self.trace.output_anchors(0) * s
         w = self.role.shape[1]
         sum_x = max(self.left + w * s, self.centers.max() + s / 2) + 0.4 * s
         lines = [sum_line(self.trace, self.steps[i], self.chans.inputs) for i in self.chans.steps] \

@@ -16,9 +16,10 @@ from ..config.model import Config
 from ..core.limits import Footprint, drawn_size, spec_arrays
 from ..core.options import RenderOptions, Style
 from ..core.spec import ConvSpec
+from ..core.text import text_width
 from .geometry import DEFAULT_SCALE, shape2
 from .multichannel import shown_channels
-from .values import format_value
+from .values import MAX_CAPTION_TERMS, format_value
 
 LABEL_EMS = 14  # a plane label ("out 3 · g1", "2: kernel 3×3 · stride 2 → 5×5") is about this many ems wide
 
@@ -39,7 +40,7 @@ def longest_number(config: Config) -> int:
         fraction = fraction or not np.all(w == np.round(w))
     if mag >= 1e12:
         return len(format_value(-mag))
-    return len(str(int(mag))) + (3 if fraction else 0) + (1 if negative else 0)
+    return len(str(int(mag))) + (2 if fraction else 0) + (1 if negative else 0)  # "0.9", "−1.5": one decimal typical
 
 
 def cell_size(config: Config, style: Style) -> float:
@@ -81,12 +82,38 @@ def layer_canvas(spec: ConvSpec, options: RenderOptions, s: float) -> tuple[int,
     return round((w + 3.5) * s), round(4.8 * s + label + caption)
 
 
+def caption_width(config: Config, s: float) -> float:
+    """About how wide the widest step caption is: its terms written with numbers of the longest width (the
+    caption elides terms past ``values.MAX_CAPTION_TERMS``)."""
+    x, w = "8" * longest_value(config.input), "8" * longest_value(config.weight)
+    taps = math.prod(config.spec.kernel_size)
+    shown = taps if taps <= MAX_CAPTION_TERMS else 6
+    term = {"conv": f"{x}·({w})", "lp_pool": f"({x})²"}.get(config.spec.op.value, x)
+    body = "(" + " + ".join([term] * shown) + ")^(1/2)"
+    where = ",".join("88" for _ in config.spec.output_size)
+    return text_width(f"y[{where}] = {body} = {'8' * longest_number(config)}", 0.42 * s, "serif") + s
+
+
+def longest_value(values: np.ndarray | None) -> int:
+    """The characters of the longest of ``values`` as a cell shows it (from its extremes: no pass over every
+    value's text)."""
+    if values is None or not values.size:
+        return 1
+    lo, hi = float(values.min()), float(values.max())
+    whole = np.all(values == np.round(values)) if values.size <= 1_000_000 else False
+    digits = max(len(str(int(abs(v)))) for v in (lo, hi)) if max(abs(lo), abs(hi)) < 1e12 else 8
+    return digits + (0 if whole else 2) + (1 if lo < 0 else 0)
+
+
 def layer_footprint(config: Config, frames: int) -> Footprint:
     """The footprint of a figure of one simulated layer (``config.spec``) drawn as a single-layer figure:
     the default of ``FigureKind.footprint``."""
     spec = config.spec
     style = config.render.resolved_style(spec.ndim)
-    canvas = layer_canvas(spec, config.render, cell_size(config, style))
+    s = cell_size(config, style)
+    canvas = layer_canvas(spec, config.render, s)
+    if config.render.caption and style is not Style.STACKED:
+        canvas = (max(canvas[0], round(caption_width(config, s))), canvas[1])
     return Footprint(frames=frames, arrays=tuple(spec_arrays(spec)), canvas=canvas, layers=2,
                      canvas_key=canvas_key(spec))
 

@@ -3,68 +3,73 @@
 2-D stacks are conv_arithmetic's sheared planes, the input at the bottom and the last layer's output on top,
 each plane with the dashed padding the next layer adds; four lines join the field's corners from plane to
 plane. 1-D stacks are rows of cells (WaveNet's figure): each cell sits over the centre of its own field and
-lines join every cell of the field to the cells it reads. One frame per output cell of the last layer.
+lines join every cell of the field to the cells it reads. An element-wise step (ReLU, batch norm, ...) is its
+own thin plane or row in a lighter tint: it keeps the field. One frame per output cell of the last layer.
+3-D stacks (``receptive_volumes``) and ``numbers: true`` (``receptive_values``) have their own layouts.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 
 import numpy as np
 
-from ..config.model import Config
-from ..core.arithmetic import describe
-from ..core.limits import Amount, Footprint, spec_arrays
+from ..core.limits import Amount
 from ..core.options import RenderOptions, Style
 from ..core.scene import CellGroup, Links, Point, Polygon, Primitive, Scene, Segment, Text
-from ..core.spec import ConvSpec
 from ..core.text import text_width
 from ..core.words import dims
 from ..engine import Role
-from ..engine.receptive import describe_stack, field, layer_fields, reads, show
-from ..engine.receptive import info_lines as stack_info_lines
+from ..engine.receptive import Layer, field, layer_fields, layer_name, reads, show
 from .footprint import LABEL_EMS, thickness
-from .geometry import DEFAULT_SCALE, Plane, Z, corners, grid_lines, grid_width, lift, runs, shade, shear
+from .geometry import DEFAULT_SCALE, Plane, Z, corners, grid_lines, grid_width, lift, runs, shade, shear, tint
 from .links import cells_group, plane_group
-from .registry import FigureKind, register
 
 Frame = Callable[[int], tuple[Primitive, ...]]
+THIN = 0.45  # an element-wise step's plane (or row) is this thin: its rows squeezed
 
 
-def pads(specs: Sequence[ConvSpec], p: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def pads(specs: Sequence[Layer], p: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Padding drawn around plane ``p``: the padding of the layer that reads it (none on top)."""
     nd = specs[0].ndim
-    if p == len(specs) or specs[p].transposed:
+    if p == len(specs) or specs[p].is_elementwise or specs[p].transposed:  # type: ignore[union-attr]
         return (0,) * nd, (0,) * nd
-    return specs[p].pad_before, specs[p].pad_after
+    return specs[p].pad_before, specs[p].pad_after  # type: ignore[union-attr]
 
 
-def plane_size(specs: Sequence[ConvSpec], p: int) -> tuple[int, ...]:
+def plane_size(specs: Sequence[Layer], p: int) -> tuple[int, ...]:
     """The size of plane ``p`` (0: the input)."""
     return specs[0].input_size if p == 0 else specs[p - 1].output_size
 
 
-def short_name(spec: ConvSpec) -> str:
-    """``kernel 3×3 · stride 2`` for a plane's label (describe() without the sizes)."""
-    return " · ".join(describe(spec).split(" → ")[0].split(" · ")[1:])
+def short_name(spec: Layer) -> str:
+    """``kernel 3×3 · stride 2`` for a plane's label (describe() without the sizes), or ``ReLU``."""
+    return layer_name(spec)
 
 
 class Stack:
-    """What the 2-D and 1-D stack figures share: the fields, labels and padded roles of every plane."""
+    """What the stack figures share: the fields, labels and padded roles of every plane."""
 
-    def __init__(self, specs: tuple[ConvSpec, ...], options: RenderOptions):
+    def __init__(self, specs: tuple[Layer, ...], options: RenderOptions):
         self.specs, self.options, self.theme = specs, options, options.theme
         self.n_steps = math.prod(specs[-1].output_size)
         self.n_frames = self.n_steps + options.hold_last
         self.fields = layer_fields(specs)
         self.n_planes = len(specs) + 1
 
+    def thin(self, p: int) -> bool:
+        """Plane ``p`` is the output of an element-wise step (drawn thin, in a lighter tint)."""
+        return p > 0 and self.specs[p - 1].is_elementwise
+
     def position(self, frame: int) -> tuple[int, ...]:
         i = min(frame, self.n_steps - 1)
         return tuple(int(v) for v in np.unravel_index(i, self.specs[-1].output_size))
 
     def fill(self, p: int) -> str:
+        if self.thin(p):
+            return tint(self.theme.output, 0.45, self.theme.background)
         return self.theme.input if p == 0 else self.theme.output
 
     def label(self, p: int) -> tuple[str, str]:
@@ -72,6 +77,8 @@ class Stack:
         size = dims(f.output_size)
         if p == 0:
             return f"input {size}", ""
+        if self.thin(p):
+            return f"{p}: {short_name(self.specs[p - 1])}", ""
         return f"{p}: {short_name(self.specs[p - 1])} → {size}", f"field {show(f.size)} · jump {show(f.jump)}"
 
     def role(self, p: int) -> np.ndarray:
@@ -182,13 +189,15 @@ class Planes(Stack):
 
     def place(self, roles: list[np.ndarray], s: float) -> tuple[list[Plane], int, int, int, int]:
         """Each plane lifted just over the one below, then moved onto a canvas with room for the labels."""
-        u, v = shear(s)
+        u, v0 = shear(s)
         planes: list[Plane] = []
         for p, role in enumerate(roles):
             h, w = role.shape
+            v = (round(v0[0] * THIN), round(v0[1] * THIN)) if self.thin(p) else v0  # an element-wise step: thin
             plane = Plane((-(w * u[0] + h * v[0]) / 2, 0.0), u, v)  # centred on x = 0
             if planes:
-                dy = lift(corners(planes[-1], *roles[p - 1].shape), corners(plane, h, w), 0.45 * s)
+                gap = 0.3 * s if self.thin(p) or self.thin(p - 1) else 0.45 * s
+                dy = lift(corners(planes[-1], *roles[p - 1].shape), corners(plane, h, w), gap)
                 plane = Plane((plane.origin[0], dy), u, v)
             planes.append(plane)
         margin = round(0.5 * s)
@@ -242,23 +251,25 @@ class Strips(Stack):
     def scene(self) -> Scene:
         n = self.n_planes
         self.plane_pads = [pads(self.specs, p) for p in range(n)]
-        self.lo = min(float(f.start[0]) - self.plane_pads[p][0][0] * float(f.jump[0])
-                      for p, f in enumerate(self.fields))
-        hi = max(float(f.start[0]) + (f.output_size[0] - 1 + self.plane_pads[p][1][0]) * float(f.jump[0])
-                 for p, f in enumerate(self.fields))
+        self.anchors = self.row_anchors()
+        self.lo = min(float(a) - self.plane_pads[p][0][0] * float(f.jump[0])
+                      for p, (f, a) in enumerate(zip(self.fields, self.anchors)))
+        hi = max(float(a) + (f.output_size[0] - 1 + self.plane_pads[p][1][0]) * float(f.jump[0])
+                 for p, (f, a) in enumerate(zip(self.fields, self.anchors)))
         span = hi - self.lo + 1
         s = self.s = float(self.options.scale or max(14, min(DEFAULT_SCALE[Style.STRIP], round(760 / span))))
         size = self.text_size(s)
         margin = round(0.5 * s)
         self.title_h = round(1.0 * s) if self.options.labels else 0
         self.pitch, self.margin = round(2.2 * s), margin
+        self.tops = self.row_tops()
         self.left = margin + self.label_width(size) + 0.6 * s
         width = round(self.left + span * s + margin)
-        height = round(margin + self.title_h + (n - 1) * self.pitch + s + margin)
+        height = round(self.tops[0] + s + margin)
         static: list[Primitive] = []
         for p in range(n):
             static += self.row_static(p)
-            static += self.label_texts(p, self.left - 0.6 * s, self.y_of(p) + s / 2, size, 3)
+            static += self.label_texts(p, self.left - 0.6 * s, self.y_of(p) + self.h(p) / 2, size, 3)
         static += self.title(width, margin + self.title_h / 2, size)
         regions = {"plane_centers": [self.centers(p) for p in range(n)],
                    "plane_pad": [(0, self.plane_pads[p][0][0]) for p in range(n)], "fields": self.fields}
@@ -276,20 +287,52 @@ class Strips(Stack):
             out.append(cells_group(self.group_name(p), (1, n), lambda _r, q, p=p, b=before: self.cell(p, q - b)))
         return out
 
+    def row_anchors(self) -> list[Fraction]:
+        """Where cell 0 of every row sits, in input cells: over its window, at the point that splits it as the
+        padding splits (the centre for padding on both sides alike or none; the newest input it reads for a
+        causal layer, padded before only). With padding that keeps the size, output n sits over input n."""
+        anchors = [Fraction(0)]
+        for n, spec in enumerate(self.specs):
+            f_in, f_out = self.fields[n], self.fields[n + 1]
+            if spec.is_elementwise:
+                anchors.append(anchors[-1])
+            elif spec.transposed or spec.is_adaptive or spec.pad_before[0] == spec.pad_after[0]:
+                anchors.append(anchors[-1] + Fraction(f_out.start[0]) - Fraction(f_in.start[0]))  # the centre
+            else:
+                before, after, k_eff = spec.pad_before[0], spec.pad_after[0], spec.effective_kernel[0]
+                split = Fraction(before * (k_eff - 1), before + after)
+                anchors.append(anchors[-1] + (split - before) * Fraction(f_in.jump[0]))
+        return anchors
+
+    def h(self, p: int) -> float:
+        """The height of plane ``p``'s row (an element-wise step's row is thin)."""
+        return self.s * THIN if self.thin(p) else self.s
+
+    def row_tops(self) -> list[float]:
+        """The top of every plane's row, the last layer's at the top; an element-wise step sits closer."""
+        top = self.margin + self.title_h
+        if not any(self.thin(p) for p in range(self.n_planes)):
+            return [top + (self.n_planes - 1 - p) * self.pitch for p in range(self.n_planes)]
+        tops = [0.0] * self.n_planes
+        for p in reversed(range(self.n_planes)):
+            tops[p] = top
+            top += self.h(p) + (0.8 * self.s if self.thin(p) or (p and self.thin(p - 1)) else self.pitch - self.s)
+        return tops
+
     def y_of(self, p: int) -> float:
         """The top of plane ``p``'s row."""
-        return self.margin + self.title_h + (self.n_planes - 1 - p) * self.pitch
+        return self.tops[p]
 
     def x_of(self, p: int, pos: int) -> float:
         """The centre of plane ``p``'s cell at position ``pos``."""
         f = self.fields[p]
-        return self.left + (float(f.start[0]) + pos * float(f.jump[0]) - self.lo + 0.5) * self.s
+        return self.left + (float(self.anchors[p]) + pos * float(f.jump[0]) - self.lo + 0.5) * self.s
 
     def cell(self, p: int, pos: int) -> tuple[Point, ...]:
         s = self.s
         half = s * min(1.0, float(self.fields[p].jump[0])) / 2
-        x, y = self.x_of(p, pos), self.y_of(p)
-        return ((x - half, y), (x + half, y), (x + half, y + s), (x - half, y + s))
+        x, y, h = self.x_of(p, pos), self.y_of(p), self.h(p)
+        return ((x - half, y), (x + half, y), (x + half, y + h), (x - half, y + h))
 
     def row_static(self, p: int) -> list[Primitive]:
         th, s = self.theme, self.s
@@ -310,10 +353,10 @@ class Strips(Stack):
     def centers(self, p: int) -> np.ndarray:
         (before,), (after,) = self.plane_pads[p]
         positions = range(-before, plane_size(self.specs, p)[0] + after)
-        return np.array([[(self.x_of(p, pos), self.y_of(p) + self.s / 2) for pos in positions]])
+        return np.array([[(self.x_of(p, pos), self.y_of(p) + self.h(p) / 2) for pos in positions]])
 
     def frame_fn(self) -> Frame:
-        th, s = self.theme, self.s
+        th = self.theme
 
         def frame(i: int) -> tuple[Primitive, ...]:
             fields = field(self.specs, self.position(i))
@@ -322,7 +365,7 @@ class Strips(Stack):
             for p in range(1, self.n_planes):
                 spec = self.specs[p - 1]
                 for o in fields[p].cells[0]:
-                    top = (self.x_of(p, o), self.y_of(p) + s)
+                    top = (self.x_of(p, o), self.y_of(p) + self.h(p))
                     for pos in reads(spec, 0, o):
                         prims.append(Segment(start=(self.x_of(p - 1, pos), self.y_of(p - 1)), end=top,
                                              color=th.connector, width=1.0, z=20))
@@ -331,7 +374,7 @@ class Strips(Stack):
         return frame
 
 
-def padded_sizes(specs: Sequence[ConvSpec]) -> list[tuple[int, ...]]:
+def padded_sizes(specs: Sequence[Layer]) -> list[tuple[int, ...]]:
     """The size of every plane with the padding drawn around it (the roles ``Stack.role`` makes)."""
     out = []
     for p in range(len(specs) + 1):
@@ -340,8 +383,15 @@ def padded_sizes(specs: Sequence[ConvSpec]) -> list[tuple[int, ...]]:
     return out
 
 
-def stack_canvas(specs: Sequence[ConvSpec], options: RenderOptions) -> tuple[int, int]:
-    """The canvas a stack's figure will have, from the sizes alone (``Planes`` and ``Strips``' arithmetic)."""
+def plane_cells(specs: Sequence[Layer]) -> list[Amount]:
+    """One array per plane: its cells, padding included (what the layouts draw)."""
+    return [Amount(key="layers" if p else "input_size", what=f"plane {p}'s cells (padded)", size=math.prod(size))
+            for p, size in enumerate(padded_sizes(specs))]
+
+
+def stack_canvas(specs: Sequence[Layer], options: RenderOptions) -> tuple[int, int]:
+    """The canvas a 1-D or 2-D stack's figure will have, from the sizes alone (``Planes`` and ``Strips``'
+    arithmetic)."""
     sizes = padded_sizes(specs)
     title = 1.0 if options.labels else 0.0
     if specs[0].ndim == 1:
@@ -364,43 +414,3 @@ def stack_canvas(specs: Sequence[ConvSpec], options: RenderOptions) -> tuple[int
     top_h, top_w = shapes[-1]
     height = sum(thickness(h, w, s) + 0.45 * s for h, w in shapes[:-1]) + (0.5 * top_w + 0.65 * top_h) * s
     return round(max(widths) + LABEL_EMS * size + s), round(height + (1 + title) * s)
-
-
-def stack_scene(specs: Sequence[ConvSpec], options: RenderOptions) -> Scene:
-    """The receptive-field scene of a stack of layers."""
-    specs = tuple(specs)
-    return (Strips if specs[0].ndim == 1 else Planes)(specs, options).scene()
-
-
-class ReceptiveStack(FigureKind):
-    """A ``layers:`` config: the receptive field of each output cell of the last layer, down to the input."""
-
-    name = "layers"
-
-    def applies(self, config: Config) -> bool:
-        return bool(config.layers)
-
-    def steps(self, config: Config) -> int:
-        return math.prod(config.layers[-1].output_size)
-
-    def footprint(self, config: Config) -> Footprint:
-        specs = config.layers
-        arrays = [a for n, spec in enumerate(specs)
-                  for a in spec_arrays(spec, f"layers[{n}]." if n else "", simulated=False)]
-        arrays += [Amount(key="layers" if p else "input_size", what=f"plane {p}'s cells (padded)",
-                          size=math.prod(size)) for p, size in enumerate(padded_sizes(specs))]
-        return Footprint(frames=self.steps(config) + config.render.hold_last, arrays=tuple(arrays),
-                         canvas=stack_canvas(specs, config.render), layers=len(specs) + 1 if specs[0].ndim == 2 else 1,
-                         canvas_key="layers" if len(specs) > 4 else "input_size")
-
-    def scene(self, config: Config) -> Scene:
-        return stack_scene(config.layers, config.render)
-
-    def alt_text(self, config: Config) -> str:
-        return "Receptive field across layers: " + describe_stack(config.layers)
-
-    def info_lines(self, config: Config) -> list[str]:
-        return stack_info_lines(config.layers)
-
-
-register(ReceptiveStack(), precedence=50)

@@ -344,8 +344,7 @@ class Strip(Cells):
         left = margin + label_w
         top = margin + label_h
         rows = {"input": top, "kernel": top + round(1.4 * s), "output": top + round(2.8 * s)}
-        starts = self.trace.tap_coords[0][:, 0]
-        centers = left + (starts + self.spec.effective_kernel[0] / 2) * s  # outputs sit under their windows
+        centers = left + self.trace.output_anchors(0) * s  # outputs sit under their windows
 
         def out_cell(_r: int, c: int) -> tuple[Point, ...]:
             x0, y0 = centers[c] - s / 2, rows["output"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ..core.spec import Op
+from ..core.spec import ConvSpec, Op
 from ..engine import Role, Step, Trace
 
 MAX_CAPTION_TERMS = 9
@@ -13,7 +13,9 @@ MAX_CAPTION_TERMS = 9
 
 def format_value(v: float) -> str:
     """A cell value as drawn: integers without decimals, others to two decimals, from 1e12 on three significant
-    digits (``1e+300``), a true minus sign."""
+    digits (``1e+300``), a true minus sign; ``nan`` for a NaN (LP pooling of a window with no real cell)."""
+    if math.isnan(v):
+        return "nan"
     if math.isinf(v):
         text = "∞"
     elif abs(v) >= 1e12:  # 1.23e+15: a few characters, never hundreds of digits
@@ -32,12 +34,14 @@ def caption_of(trace: Trace, step: Step) -> str:
     spec = trace.spec
     where = ",".join(map(str, ((step.channel,) if spec.out_channels > 1 else ()) + step.position))
     head = f"y[{where}] = "
-    if spec.op is Op.MAX_POOL:
+    if spec.is_max:
         counted = step.roles != Role.OVERHANG
         terms = [format_value(v) for v in step.inputs[0][counted]]
         return head + f"max({elide(terms, ', ')}) = {format_value(step.value)}"
-    if spec.op is Op.AVG_POOL:
-        counted = step.weights[0] > 0  # type: ignore[index]
+    if spec.op is Op.LP_POOL:
+        return head + lp_terms(spec, step) + f" = {format_value(step.value)}"
+    if spec.is_avg:
+        counted = step.weights[0] != 0  # type: ignore[index]
         terms = [format_value(v) for v in step.inputs[0][counted]]
         return head + f"({elide(terms, ' + ')}) / {step.divisor} = {format_value(step.value)}"
     terms = []
@@ -49,6 +53,24 @@ def caption_of(trace: Trace, step: Step) -> str:
     if spec.bias:
         body += f" + {format_value(step.bias)}"
     return head + f"{body} = {format_value(step.value)}"
+
+
+SUPERSCRIPTS = str.maketrans("0123456789.−-", "⁰¹²³⁴⁵⁶⁷⁸⁹·⁻⁻")
+
+
+def lp_terms(spec: ConvSpec, step: Step) -> str:
+    """An LP pooling window: ``(3² + 1² + 0²)^(1/2)``, scaled by ``K/n`` where a ceil_mode window hangs over
+    the edge; ``max(|3|, |−1|)`` for p = inf."""
+    counted = step.roles != Role.OVERHANG
+    p = spec.norm_type
+    if p is not None and math.isinf(p):
+        terms = [f"|{format_value(v)}|" for v in step.inputs[0][counted]]
+        return f"{'max' if p > 0 else 'min'}({elide(terms, ', ')})"
+    power = format_value(p).translate(SUPERSCRIPTS)  # type: ignore[arg-type]
+    terms = [f"{format_value(v) if v >= 0 else '(' + format_value(v) + ')'}{power}" for v in step.inputs[0][counted]]
+    k, n = math.prod(spec.kernel_size), int(counted.sum())
+    body = elide(terms, " + ") if n == k else f"({elide(terms, ' + ')}) · {k}/{n}"
+    return f"({body})^(1/{format_value(p)})"  # type: ignore[arg-type]
 
 
 def elide(terms: list[str], sep: str) -> str:
@@ -90,9 +112,10 @@ def join_terms(terms: Sequence[str]) -> str:
 
 def partial_text(trace: Trace, step: Step, j: int) -> str:
     """What is written under input plane ``step.in_channels[j]``: its partial sum, max or mean."""
-    op = trace.spec.op
-    if op is Op.MAX_POOL:
+    if trace.spec.is_max:
         return f"max = {format_value(step.value)}"
-    if op is Op.AVG_POOL:
+    if trace.spec.is_avg:
         return f"mean = {format_value(step.value)}"
+    if trace.spec.op is Op.LP_POOL:
+        return f"L{format_value(trace.spec.norm_type)} = {format_value(step.value)}"  # type: ignore[arg-type]
     return f"Σ = {format_value(float(step.products[j].sum()))}"

@@ -1,0 +1,101 @@
+"""The ``layers:`` figure kind: the receptive field of each output cell of the last layer, shaded down to the input.
+
+Which layout draws it: sheared planes (2-D, ``receptive``), rows of cells (1-D), columns of depth sheets (3-D,
+``receptive_volumes``), or numbered grids with every plane's values (``numbers: true`` or ``style: flat``,
+``receptive_values``).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..config.model import Config
+from ..core.limits import Footprint, spec_arrays
+from ..core.options import RenderOptions, Style
+from ..core.scene import Scene
+from ..engine.receptive import Layer, describe_stack
+from ..engine.receptive import info_lines as stack_info_lines
+from .receptive import THIN, Planes, Strips, padded_sizes, plane_cells, stack_canvas
+from .receptive_values import MAX_ROW, ValueGrids
+from .receptive_volumes import Volumes
+from .registry import FigureKind, register
+from .volume_common import shown_volumes
+
+
+def stack_scene(config: Config) -> Scene:
+    """The receptive-field scene of a ``layers:`` config."""
+    specs, options = tuple(config.layers), config.render
+    if options.numbers or options.style is Style.FLAT:
+        return ValueGrids(specs, options, config).scene()
+    layout = {1: Strips, 2: Planes, 3: Volumes}[specs[0].ndim]
+    return layout(specs, options).scene()
+
+
+def thin_planes(specs: tuple[Layer, ...]) -> list[bool]:
+    """Which planes are an element-wise step's output (drawn thin)."""
+    return [p > 0 and specs[p - 1].is_elementwise for p in range(len(specs) + 1)]
+
+
+def volumes_canvas(specs: tuple[Layer, ...], options: RenderOptions) -> tuple[int, int]:
+    """The canvas of a 3-D stack (``Volumes``' arithmetic): columns of depth sheets side by side."""
+    sizes = padded_sizes(specs)
+    squeeze = [THIN if t else 1.0 for t in thin_planes(specs)]
+    tall = max(d * (h * 0.36 * q + w * 0.3 + 0.4) for (d, h, w), q in zip(sizes, squeeze))
+    s = float(options.scale or max(8, min(22, round(600 / tall))))
+    width = sum((w + 0.75 * h * q + 1.3) * s for (_d, h, w), q in zip(sizes, squeeze)) + s
+    size = min(16.0, max(12.0, 0.34 * s))
+    return round(width), round(tall * s + 3 * s + 8 * size)
+
+
+def values_canvas(specs: tuple[Layer, ...], options: RenderOptions) -> tuple[int, int]:
+    """The canvas of a stack drawn with its values (``ValueGrids``' arithmetic, cells of about 40 px)."""
+    s = float(options.scale or 40)
+    size = min(16.0, max(12.0, 0.34 * s))
+    channels = [specs[0].in_channels, *(getattr(spec, "out_channels", 1) for spec in specs)]
+    blocks = []
+    for size_p, count in zip(padded_sizes(specs), channels):
+        d, h, w = (1, 1, *size_p)[-3:]
+        n = len(shown_volumes(count))
+        blocks.append((d * w * s + (d - 1) * 0.4 * s + 2 * s, n * h * s + (n - 1) * 0.3 * s + 2.9 * size))
+    total = sum(w for w, _ in blocks) + 1.2 * s * (len(blocks) - 1)
+    rows = math.ceil(total / MAX_ROW)
+    width = max(total / rows, max(w for w, _ in blocks))  # the rows are balanced
+    return round(width + s), round(rows * (max(h for _, h in blocks) + 0.9 * s) + s)
+
+
+class ReceptiveStack(FigureKind):
+    """A ``layers:`` config: the receptive field of each output cell of the last layer, down to the input."""
+
+    name = "layers"
+
+    def applies(self, config: Config) -> bool:
+        return bool(config.layers)
+
+    def steps(self, config: Config) -> int:
+        return math.prod(config.layers[-1].output_size)
+
+    def footprint(self, config: Config) -> Footprint:
+        specs, options = tuple(config.layers), config.render
+        arrays = [a for n, spec in enumerate(specs) if not spec.is_elementwise
+                  for a in spec_arrays(spec, f"layers[{n}]." if n else "", simulated=False)]
+        arrays += plane_cells(specs)
+        if options.numbers or options.style is Style.FLAT:
+            canvas, layers = values_canvas(specs, options), 2
+        elif specs[0].ndim == 3:
+            canvas, layers = volumes_canvas(specs, options), 2
+        else:
+            canvas, layers = stack_canvas(specs, options), len(specs) + 1 if specs[0].ndim == 2 else 1
+        return Footprint(frames=self.steps(config) + options.hold_last, arrays=tuple(arrays), canvas=canvas,
+                         layers=layers, canvas_key="layers" if len(specs) > 4 else "input_size")
+
+    def scene(self, config: Config) -> Scene:
+        return stack_scene(config)
+
+    def alt_text(self, config: Config) -> str:
+        return "Receptive field across layers: " + describe_stack(config.layers)
+
+    def info_lines(self, config: Config) -> list[str]:
+        return stack_info_lines(config.layers)
+
+
+register(ReceptiveStack(), precedence=50)
