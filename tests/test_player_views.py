@@ -184,3 +184,78 @@ def test_forward_comparison_links_both_sides(browser, torch, tmp_path: Path) -> 
         frame = frame_of(page)
         assert f"transposed: y[{o // 5},{o % 5}]" in page.inner_text(f"{FIG} .cv-status"), frame
     page.close()
+
+
+# ---------------------------------------------------------------- the backward pass
+
+
+def test_backward_shares_link_each_output_gradient_to_its_window(browser, torch, tmp_path: Path) -> None:
+    """pass: backward, view: scatter of conv_arithmetic's padding_strides: a ∂L/∂y cell feeds exactly the cells
+    of the padded input that autograd gives a gradient when only that ∂L/∂y cell is 1 (all weights 1); a drawn
+    cell reads the ∂L/∂y cells whose windows cover it and shows the first frame that sends to it."""
+    import torch.nn.functional as F
+
+    cfg = load_config(ROOT / "configs" / "backward_padding_strides_scatter.yaml")
+    page = open_page(browser, player(cfg, tmp_path).as_uri())
+    assert group_names(page) == ["∂L/∂y", "∂L/∂x"]
+    ones = torch.ones((1, 1, 3, 3), dtype=torch.float64)
+    pattern = ones_jacobian(torch, lambda t: F.conv2d(t, ones, stride=2), (1, 7, 7))  # (9 ∂L/∂y, 49 padded cells)
+    for o in (0, 4, 8):
+        hover(page, f"0:{o}")
+        assert highlighted(page, "cv-above") == {(1, int(c)) for c in np.flatnonzero(pattern[o])}
+    for cell in (0, 3 * 7 + 3, 2 * 7 + 4, 6 * 7 + 6):
+        hover(page, f"1:{cell}")
+        senders = np.flatnonzero(pattern[:, cell])
+        assert highlighted(page, "cv-below") == {(0, int(o)) for o in senders}
+        if len(senders):
+            assert frame_of(page) == senders.min()
+            assert status_line(page).startswith(f"Step {senders.min() + 1} of 9: ∂L/∂y[")
+    page.close()
+
+
+def test_backward_gather_is_the_transposed_players_cells_renamed(browser, torch, tmp_path: Path) -> None:
+    """pass: backward (gather) of padding_strides: the transposed convolution's player with its grids named ∂L/∂y
+    and ∂L/∂x; a ∂L/∂x cell shows its frame and reads the ∂L/∂y cells autograd says it depends on."""
+    import torch.nn.functional as F
+
+    cfg = load_config(ROOT / "configs" / "backward_padding_strides.yaml")
+    page = open_page(browser, player(cfg, tmp_path).as_uri())
+    assert group_names(page) == ["∂L/∂y", "∂L/∂x"]
+    ones = torch.ones((1, 1, 3, 3), dtype=torch.float64)
+    pattern = ones_jacobian(torch, lambda t: F.conv_transpose2d(t, ones, stride=2, padding=1), (1, 3, 3))  # (25, 9)
+    cols = 7  # the drawn ∂L/∂y: 3x3 zero-inserted to 5x5, padded by 1
+    for o in (0, 12, 24):
+        hover(page, f"1:{o}")
+        assert frame_of(page) == o
+        assert status_line(page).startswith(f"Step {o + 1} of 25: ∂L/∂x[{o // 5},{o % 5}] = ")
+        real = {((n // cols - 1) // 2) * 3 + (n % cols - 1) // 2 for g, n in highlighted(page, "cv-below")
+                if g == 0 and (n // cols - 1) % 2 == 0 and (n % cols - 1) % 2 == 0
+                and 1 <= n // cols <= 5 and 1 <= n % cols <= 5}
+        assert real == set(np.flatnonzero(pattern[o]))
+    page.close()
+
+
+def test_weight_gradient_links_each_weight_to_its_taps(browser, torch, tmp_path: Path) -> None:
+    """wrt: weight: hovering ∂L/∂w[o,i,a,b] shows its frame and the input cells it sums over: those where
+    autograd's ∂L/∂w[o,i,a,b] changes with the input (its derivative with respect to x), on input channel i."""
+    cfg = load_config(ROOT / "configs" / "backward_weight_channels.yaml")
+    page = open_page(browser, player(cfg, tmp_path).as_uri())
+    names = group_names(page)
+    assert names[:4] == ["x channel 0", "x channel 1", "∂L/∂y channel 0", "∂L/∂y channel 1"]
+    g = torch.from_numpy(cfg.grad_output)[None]
+    for index in ((0, 0, 0, 0), (1, 0, 1, 1), (0, 1, 0, 1)):
+        o, i, a, b = index
+        x = torch.from_numpy(cfg.input)[None].requires_grad_(True)
+        w = torch.from_numpy(cfg.weight).requires_grad_(True)
+        (gw,) = torch.autograd.grad((torch.nn.functional.conv2d(x, w, stride=2, padding=1) * g).sum(), w,
+                                    create_graph=True)
+        (gx,) = torch.autograd.grad(gw[index], x)
+        group = names.index(f"∂L/∂w[{o},{i}]")
+        hover(page, f"{group}:{a * 2 + b}")
+        assert frame_of(page) == int(np.ravel_multi_index(index, cfg.weight.shape))
+        below = highlighted(page, "cv-below")
+        real = {(c, (n // 6 - 1) * 4 + n % 6 - 1) for c, n in below if c < 2 and 1 <= n // 6 <= 4 and 1 <= n % 6 <= 4}
+        nonzero = {(c, int(n)) for c in range(2) for n in np.flatnonzero(gx[0, c].numpy())}
+        assert nonzero <= real and {c for c, _ in real} == {i}
+        assert {gr for gr, _ in below if gr in (2, 3)} == {2 + o}
+    page.close()

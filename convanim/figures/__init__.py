@@ -4,7 +4,21 @@ One module per figure kind, each registered with the registry; ``scene(config)``
 kind draws the config. Importing this package registers the built-in kinds.
 """
 
-from . import channels, compare, forward, im2col, matrix, receptive, scatter, single  # noqa: F401 - each registers its figure kind
+from . import (  # noqa: F401 - each registers its figure kind
+    backward_bias,
+    backward_gather,
+    backward_scatter,
+    backward_weight,
+    channels,
+    compare,
+    forward,
+    im2col,
+    learn,
+    matrix,
+    receptive,
+    scatter,
+    single,
+)
 from .registry import FigureKind, alt_text, check_frames, info_lines, kind_of, kinds, n_frames, register, scene
 
 __all__ = ["FigureKind", "alt_text", "check_frames", "info_lines", "kind_of", "kinds", "n_frames", "register",
