@@ -33,7 +33,7 @@ from .panels import CellGrid, fills, fit_size, label, lines, numbers
 from .registry import FigureKind, register
 from .values import format_value
 
-Z_FILL, Z_TEXT, Z_GRID, Z_DYN, Z_DYN_TEXT = 0, 15, 18, 30, 40
+Z_FILL, Z_ERROR, Z_TEXT, Z_GRID, Z_DYN, Z_DYN_TEXT = 0, 5, 15, 18, 30, 40
 
 
 def target_of(config: Config) -> np.ndarray:
@@ -70,6 +70,11 @@ def array_text(values: np.ndarray) -> str:
     return "[" + ", ".join(array_text(v) for v in values) + "]"
 
 
+def texts_of(arrays: list[np.ndarray]) -> list[str]:
+    """Every number ``arrays`` hold, as drawn."""
+    return sorted({format_value(float(v)) for v in np.unique(np.concatenate(arrays))})
+
+
 def printed(values: np.ndarray) -> str:
     """An array to four decimals, as ``convanim info`` prints it."""
     return np.array2string(values, precision=4, separator=", ", suppress_small=True)
@@ -104,14 +109,14 @@ class LearnFigure:
         self.n_steps = len(self.shown)
         self.n_frames = self.n_steps + self.options.hold_last
         self.nd = self.spec.ndim
-        values = [self.target.ravel(), self.config.input.ravel()]
-        for st in self.states:
-            values += [st.output.ravel(), (st.output - self.target).ravel(), st.weight.ravel(), st.grad_weight.ravel()]
-            if st.bias is not None:
-                values += [st.bias, st.grad_bias]  # type: ignore[list-item]
-        texts = sorted({format_value(float(v)) for v in np.unique(np.concatenate(values))})
-        self.s = float(self.options.scale or max(44, 10.5 * max(len(t) for t in texts)))
-        self.text_size = fit_size(texts, self.s)
+        errors = [st.output - self.target for st in self.states]
+        outputs = [self.target.ravel(), *(st.output.ravel() for st in self.states), *(e.ravel() for e in errors)]
+        params = [a.ravel() for st in self.states for a in (st.weight, st.grad_weight, st.bias, st.grad_bias)
+                  if a is not None]
+        groups = [texts_of(outputs), texts_of([self.config.input.ravel()]), texts_of(params)]
+        self.s = float(self.options.scale or max(44, 10.5 * max(len(t) for g in groups for t in g)))
+        # each group of grids its own text size: the widest number of the group fills 85 % of a cell
+        self.out_size, self.in_size, self.param_size = (fit_size(g, self.s) for g in groups)
         self.head = max(11.0, 0.36 * self.s)
         losses = np.array([st.loss for st in self.states])
         self.log = bool(losses.min() > 0 and losses.max() / losses.min() > 50)
@@ -226,10 +231,10 @@ class LearnFigure:
         kernel_fill = tint(th.shade, th.shade_alpha, th.background)
         for c, grid in lay.inputs.items():
             prims += fills(grid, lambda r, q: th.input, Z_FILL)
-            prims += numbers(grid, as_rows(self.config.input[c], self.nd), self.text_size, th.text, Z_TEXT)
+            prims += numbers(grid, as_rows(self.config.input[c], self.nd), self.in_size, th.text, Z_TEXT)
         for c, grid in lay.targets.items():
             prims += fills(grid, lambda r, q: th.output, Z_FILL)
-            prims += numbers(grid, as_rows(self.target[c], self.nd), self.text_size, th.text, Z_TEXT)
+            prims += numbers(grid, as_rows(self.target[c], self.nd), self.out_size, th.text, Z_TEXT)
         for grid in lay.outputs.values():
             prims += fills(grid, lambda r, q: th.output, Z_FILL)
         for grid in [*lay.kernels.values(), *([lay.bias] if lay.bias else [])]:
@@ -298,17 +303,17 @@ class LearnFigure:
                                            color=th.caption, anchor="ls", font="sans", z=Z_DYN_TEXT)]
             error = st.output - self.target
             for c in range(self.spec.out_channels):
-                prims += numbers(lay.outputs[c], as_rows(st.output[c], self.nd), self.text_size, th.text, Z_DYN_TEXT)
+                prims += numbers(lay.outputs[c], as_rows(st.output[c], self.nd), self.out_size, th.text, Z_DYN_TEXT)
                 e = as_rows(error[c], self.nd)
-                prims += fills(lay.errors[c], lambda r, q, e=e: self.error_fill(float(e[r, q]), scale), Z_DYN)
-                prims += numbers(lay.errors[c], e, self.text_size, th.text, Z_DYN_TEXT)
+                prims += fills(lay.errors[c], lambda r, q, e=e: self.error_fill(float(e[r, q]), scale), Z_ERROR)
+                prims += numbers(lay.errors[c], e, self.out_size, th.text, Z_DYN_TEXT)
             for (a, b), grid in lay.kernels.items():
-                prims += numbers(grid, as_rows(st.weight[a, b], self.nd), self.text_size, th.text, Z_DYN_TEXT)
-                prims += numbers(lay.grads[(a, b)], as_rows(st.grad_weight[a, b], self.nd), self.text_size, th.text,
+                prims += numbers(grid, as_rows(st.weight[a, b], self.nd), self.param_size, th.text, Z_DYN_TEXT)
+                prims += numbers(lay.grads[(a, b)], as_rows(st.grad_weight[a, b], self.nd), self.param_size, th.text,
                                  Z_DYN_TEXT)
             if lay.bias is not None and st.bias is not None:
-                prims += numbers(lay.bias, st.bias[None, :], self.text_size, th.text, Z_DYN_TEXT)
-                prims += numbers(lay.grad_bias, st.grad_bias[None, :], self.text_size, th.text, Z_DYN_TEXT)  # type: ignore[arg-type, index]
+                prims += numbers(lay.bias, st.bias[None, :], self.param_size, th.text, Z_DYN_TEXT)
+                prims += numbers(lay.grad_bias, st.grad_bias[None, :], self.param_size, th.text, Z_DYN_TEXT)  # type: ignore[arg-type, index]
             return tuple(prims + self.curve(lay, st.step))
 
         return frame
@@ -330,7 +335,7 @@ class LearnFigure:
         lay = self.layout()
         return Scene(width=lay.width, height=lay.height, background=self.theme.background,
                      static=tuple(self.static(lay)), n_frames=self.n_frames, frame=self.frame_fn(lay),
-                     dynamic_z=frozenset({Z_DYN, Z_DYN_TEXT}), narration=self.narration,
+                     dynamic_z=frozenset({Z_ERROR, Z_DYN, Z_DYN_TEXT}), narration=self.narration,
                      links=lambda: self.links(lay),
                      regions={"states": self.states, "shown": self.shown, "target": self.target,
                               "output_centers": {c: g.centers() for c, g in lay.outputs.items()},
