@@ -322,6 +322,8 @@ BAD = [
           render={"pass": "backward"}), "render.pass", "remove pass"),
     (dict(input_size=[4], kernel_size=2, learn={"target": [1, 2, 3], "steps": 2000, "lr": 1}), "render.max_frames",
      "2001 frames"),
+    (dict(input_size=[60], kernel_size=2, learn={"target": {"kernel": [1, -1]}, "steps": 2, "lr": 1}), "learn",
+     "the input would be 60 cells"),
 ]
 
 
@@ -353,3 +355,21 @@ def test_the_gallery_configs_draw_the_kinds_the_readme_says():
                      "backward_scatter", "backward_weight_channels": "backward_weight",
                      "backward_max_pooling": "backward_scatter", "backward_avg_pooling": "backward_scatter",
                      "learn_edge_kernel": "learn"}
+
+
+def test_max_pool_gather_sums_the_windows_each_cell_won(torch):
+    """Gather order: ∂L/∂x[i] = the ∂L/∂y of every window whose maximum (torch's index, ties to the first) is i."""
+    cfg = as_config(**SHARES["max_pool_ties"], render={"pass": "backward", "caption": True})
+    scene = scene_of(cfg)
+    _, idx = torch.nn.functional.max_pool2d(torch.from_numpy(cfg.input)[None], 3, 2, 1, ceil_mode=True,
+                                            return_indices=True)
+    winners = idx.ravel().numpy()
+    g = cfg.grad_output.ravel()
+    for i in range(30):
+        body = scene.narration(i).split(" = ", 1)[1].rsplit(" = ", 1)[0]
+        won = [format_value(float(v)) for v in g[winners == i]]
+        if not won:
+            assert body == "0 (no share comes back to it)"
+            continue
+        terms = re.findall(r"(?:^|[+−] )(−?[\d.]+)", body.replace(" − ", " + −"))
+        assert sorted(terms) == sorted(won), (i, body)

@@ -79,11 +79,11 @@ def check_backward(config: Config, kind: str) -> None:
                                        f"{spec.in_channels} → {spec.out_channels}")
 
 
-def check_grid(shape: tuple[int, ...], what: str) -> None:
-    """A drawn grid within MAX_GRID (MAX_GRID_1D in 1-D)."""
+def check_grid(shape: tuple[int, ...], what: str, key: str = "render.pass") -> None:
+    """A drawn grid within MAX_GRID (MAX_GRID_1D in 1-D); the error names ``key``."""
     limit = MAX_GRID if len(shape) == 2 else (MAX_GRID_1D,)
     if any(n > m for n, m in zip(shape, limit)):
-        raise SpecError("render.pass", f"{what} would be {dims(shape)} cells, over the readable limit of "
+        raise SpecError(key, f"{what} would be {dims(shape)} cells, over the readable limit of "
                                        f"{dims(limit)}; use a smaller input_size")
 
 

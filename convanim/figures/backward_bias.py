@@ -20,12 +20,13 @@ from ..core.words import dims
 from ..engine.backward import bias_gradient
 from .alt import alt_text
 from .backward import check_grid, is_backward, lowered
+from .backward_scatter import sum_text
 from .backward_weight import check_params
 from .geometry import as_rows, output_cell, shade
 from .links import cells_group, per_frame
 from .panels import CellGrid, fills, fit_size, label, lines, numbers, thick_outline
 from .registry import FigureKind, register
-from .values import elide, format_value
+from .values import format_value
 
 Z_FILL, Z_SHADE, Z_TEXT, Z_GRID, Z_MARK = 0, 10, 15, 18, 40
 
@@ -48,9 +49,8 @@ class BiasFigure:
 
     def caption(self, c: int) -> str:
         terms = [format_value(float(v)) for v in self.g[c].ravel()]
-        terms = [f"({t})" if t.startswith("−") and n else t for n, t in enumerate(terms)]
         name = "∂L/∂b" + (f"[{c}]" if self.spec.out_channels > 1 else "")
-        return f"{name} = {elide(terms, ' + ')} = {format_value(float(self.grad[c]))}"
+        return f"{name} = {sum_text(terms)} = {format_value(float(self.grad[c]))}"
 
     def scene(self) -> Scene:
         s, th, spec = self.s, self.theme, self.spec

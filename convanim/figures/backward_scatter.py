@@ -48,7 +48,7 @@ from .geometry import as_rows, edges_over_padding, grid_width, rc, shade, tint
 from .links import cells_group, per_frame
 from .panels import CellGrid, fills, fit_size, label, lines, numbers, thick_outline
 from .registry import FigureKind, register
-from .values import elide, format_value
+from .values import MAX_CAPTION_TERMS, format_value, join_terms
 
 Z_FILL, Z_SHADE, Z_TEXT, Z_SUMS, Z_GRID, Z_LINES, Z_MARK = 0, 10, 15, 16, 18, 20, 40
 GATHER = "gather"
@@ -171,8 +171,7 @@ class SpreadFigure:
 
     def gather_caption(self, m: int) -> str:
         terms = [format_value(float(v)) for v in self.shares_of(m)[3]]
-        body = " + ".join(terms) if terms else "0 (no window reads it)"
-        body = elide(terms, " + ") if len(terms) > 1 else body
+        body = sum_text(terms) if terms else "0 (no share comes back to it)"
         return f"{self.x_name(m)} = {body} = {format_value(float(self.grad_x.ravel()[m]))}"
 
     def shares_of(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -631,6 +630,13 @@ class BackwardScatter(FigureKind):
 
     def alt_text(self, config: Config) -> str:
         return spread_alt(config, "each output gradient sent back over the window it read")
+
+
+def sum_text(terms: list[str]) -> str:
+    """``2 − 4 + 1``: a sum written out, negative terms as subtractions; long sums keep 3 terms, "...", the last 2."""
+    if len(terms) > MAX_CAPTION_TERMS:
+        terms = [*terms[:3], "...", *terms[-2:]]
+    return join_terms(terms)
 
 
 def check_spread(config: Config, kind: str) -> None:

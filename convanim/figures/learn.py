@@ -401,7 +401,7 @@ class LearnKind(FigureKind):
         if spec.in_channels * spec.out_channels // spec.groups > MAX_CHANNELS:
             raise SpecError("learn", f"draws at most {MAX_CHANNELS} kernels, got {spec.in_channels} → "
                                      f"{spec.out_channels} channels")
-        check_grid(spec.input_size, "the input")
+        check_grid(spec.input_size, "the input", "learn")
 
     def steps(self, config: Config) -> int:
         return len(config.learn.shown_steps)  # type: ignore[union-attr]
