@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_engine_torch import (
     SEEDS,
@@ -131,6 +131,10 @@ def test_gradients_equal_autograd(torch, case, seed):
         assert_close(bias_gradient(grad), want_b, "∂L/∂b")
 
 
+FRAME_EXAMPLES = 100  # each example runs autograd for up to three frames: fewer examples than the profile's
+
+
+@settings(max_examples=FRAME_EXAMPLES)
 @given(case=ANY_LAYER, seed=SEEDS, data=st.data())
 def test_every_frame_of_the_shares_is_autograd_of_the_cells_drawn_so_far(torch, case, seed, data):
     x, weight, bias, grad = data_of(case, seed)
