@@ -18,8 +18,15 @@ from convanim.figures import registry
 def test_every_config_is_drawn_by_exactly_the_kind_the_registry_names():
     names = [k.name for k in figures.kinds()]
     # asked in order of precedence
-    assert names == ["compare", "forward", "scatter", "matrix", "im2col", "layers", "volume", "channels", "layer"]
-    cases = {"compare": dict(input_size=[4], kernel_size=3, render={"compare": "flip_kernel"}),
+    assert names == ["learn", "backward_scatter", "backward_input", "backward_weight", "backward_bias", "compare",
+                     "forward", "scatter", "matrix", "im2col", "layers", "volume", "channels", "layer"]
+    backward = {"pass": "backward"}
+    cases = {"learn": dict(input_size=[4], kernel_size=2, learn={"target": {"kernel": [1, -1]}, "steps": 2, "lr": 0.1}),
+             "backward_scatter": dict(input_size=3, kernel_size=2, render={**backward, "view": "scatter"}),
+             "backward_input": dict(input_size=3, kernel_size=2, render=backward),
+             "backward_weight": dict(input_size=3, kernel_size=2, render={**backward, "wrt": "weight"}),
+             "backward_bias": dict(input_size=3, kernel_size=2, bias=True, render={**backward, "wrt": "bias"}),
+             "compare": dict(input_size=[4], kernel_size=3, render={"compare": "flip_kernel"}),
              "forward": dict(input_size=3, kernel_size=3, transposed=True, render={"compare": "forward"}),
              "scatter": dict(input_size=3, kernel_size=3, transposed=True, render={"view": "scatter"}),
              "matrix": dict(input_size=3, kernel_size=2, render={"view": "matrix"}),

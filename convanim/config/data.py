@@ -16,6 +16,7 @@ DEFAULT_RANDOM = {
     "input": {"seed": 0, "low": 0, "high": 3},
     "weight": {"seed": 1, "low": 0, "high": 2},
     "bias": {"seed": 2, "low": 0, "high": 2},
+    "grad_output": {"seed": 3, "low": -2, "high": 2},  # the backward pass: signed, so the sums cancel too
 }
 
 MAX_EXACT = 2**53  # integers up to this are exact in float64
@@ -171,10 +172,12 @@ def _explicit(key: str, value: Any, shape: tuple[int, ...], what: str) -> np.nda
 
 
 def shape_of(key: str, spec: ConvSpec) -> tuple[tuple[int, ...], str] | None:
-    """The shape ``key`` ("input", "weight" or "bias") has for ``spec`` and its axes in words; None when the
-    layer has no such array (pooling's weight and bias)."""
+    """The shape ``key`` ("input", "weight", "bias" or "grad_output") has for ``spec`` and its axes in words; None
+    when the layer has no such array (pooling's weight and bias)."""
     if key == "input":
         return (spec.in_channels, *spec.input_size), "in_channels, *input_size"
+    if key == "grad_output":
+        return (spec.out_channels, *spec.output_size), "out_channels, *output_size"
     if spec.is_pool:
         return None
     if key == "weight":
@@ -185,7 +188,7 @@ def shape_of(key: str, spec: ConvSpec) -> tuple[tuple[int, ...], str] | None:
 
 
 def make_values(key: str, value: Any, spec: ConvSpec) -> np.ndarray | None:
-    """The array for ``key`` ("input", "weight" or "bias") from its config value (None: the default)."""
+    """The array for ``key`` ("input", "weight", "bias" or "grad_output") from its config value (None: the default)."""
     if key == "bias":
         if value is False or (value is None and not spec.bias):
             return None

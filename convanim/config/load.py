@@ -20,12 +20,14 @@ from ..core.limits import MAX_FILE_BYTES, check_arrays, check_channels, spec_arr
 from ..core.options import parse_render
 from ..core.spec import SPEC_FIELDS, ConvSpec
 from .data import check_range, make_values
+from .grads import backward_values
 from .layers import layers_config
 from .model import Config, failer, name_and_title
 from .safe_yaml import load_yaml
 
 META_KEYS = ("name", "title", "render")
-CONFIG_KEYS: tuple[str, ...] = (*META_KEYS, *SPEC_FIELDS, "input", "weight", "layers")  # bias is a spec field too
+CONFIG_KEYS: tuple[str, ...] = (*META_KEYS, *SPEC_FIELDS, "input", "weight", "layers",  # bias is a spec field too
+                                 "grad_output", "learn")  # the backward pass (config/grads.py)
 
 
 def read_config_file(path: str | os.PathLike[str], source: str | None = None) -> tuple[bytes, Config]:
@@ -84,6 +86,9 @@ def config_from_mapping(data: dict[str, Any], *, source: str = "<config>", defau
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise fail(str(key), f"unknown key{hint}")
     if "layers" in data:
+        if "grad_output" in data or "learn" in data:
+            key = "grad_output" if "grad_output" in data else "learn"
+            raise fail(key, "applies to one layer; a layers: config draws its receptive field")
         return layers_config(data, source=source, default_name=default_name, lines=lines)
     name, title = name_and_title(data, default_name, fail)
     if data.get("op") in ELEMENTWISE_OPS:
@@ -101,7 +106,8 @@ def config_from_mapping(data: dict[str, Any], *, source: str = "<config>", defau
         arrays = {k: make_values(k, data.get(k), spec) for k in ("input", "weight")}
         bias = make_values("bias", bias_value, spec)
         check_range(spec, arrays["input"], arrays["weight"], bias)
+        grads = backward_values(data, spec, render)
     except SpecError as err:
         raise fail(err.key, err.message) from None
     return Config(name=name, title=title, spec=spec, input=arrays["input"], weight=arrays["weight"], bias=bias,
-                  render=render, source=source, raw=dict(data), lines=lines)
+                  render=render, source=source, raw=dict(data), lines=lines, **grads)

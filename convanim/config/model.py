@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +13,9 @@ from ..core.errors import ConfigError, SpecError
 from ..core.limits import MAX_NAME_BYTES
 from ..core.options import RenderOptions
 from ..core.spec import ConvSpec
+
+if TYPE_CHECKING:
+    from .grads import Learn
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,6 +37,9 @@ class Config:
     layers: tuple[ConvSpec | ElementwiseSpec, ...] = ()
     layer_weights: tuple[np.ndarray | None, ...] = field(default=(), repr=False, compare=False)
     layer_biases: tuple[np.ndarray | None, ...] = field(default=(), repr=False, compare=False)
+    # The backward pass (render: {pass: backward}): the gradient arriving at the output, (C_out, *output_size).
+    grad_output: np.ndarray | None = field(default=None, repr=False, compare=False)
+    learn: Learn | None = None  # learn: gradient descent towards a target output
 
     def error(self, key: str | None, message: str) -> ConfigError:
         """A ConfigError about ``key`` of this config, pointing at its line."""

@@ -40,6 +40,21 @@ class View(StrEnum):
     IM2COL = "im2col"  # the patch matrix times the flattened kernel, as GEMM libraries compute it
 
 
+class Pass(StrEnum):
+    """Which way through the layer the figure goes."""
+
+    FORWARD = "forward"  # the layer computing its output
+    BACKWARD = "backward"  # the gradient of a loss sent back through it (render.wrt says which one)
+
+
+class Wrt(StrEnum):
+    """The gradient a backward figure draws."""
+
+    INPUT = "input"  # ∂L/∂x: the output gradient sent back over the windows (view: scatter or gather)
+    WEIGHT = "weight"  # ∂L/∂w: the correlation of the input with ∂L/∂y, one frame per weight
+    BIAS = "bias"  # ∂L/∂b: the sum of ∂L/∂y per output channel
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RenderOptions:
     """Every ``render:`` key with its default."""
@@ -60,6 +75,8 @@ class RenderOptions:
     overlaps: bool = False  # scatter: shade each output cell by how many stamps have covered it
     max_elements: int = DEFAULT_MAX_ELEMENTS  # refuse larger arrays (input, weight, products of the steps)
     max_pixels: int = DEFAULT_MAX_PIXELS  # refuse larger canvases (pixels x drawing layers)
+    pass_: Pass = Pass.FORWARD  # written ``pass`` (a Python keyword): forward, or backward (the gradients)
+    wrt: Wrt = Wrt.INPUT  # pass: backward: the gradient drawn, of the input, the weight or the bias
 
     def resolved_style(self, ndim: int) -> Style:
         if self.style is not Style.AUTO:
@@ -69,7 +86,7 @@ class RenderOptions:
         return Style.FLAT if self.numbers else Style.STACKED
 
 
-RENDER_KEYS: tuple[str, ...] = tuple(f.name for f in fields(RenderOptions))
+RENDER_KEYS: tuple[str, ...] = tuple(f.name.rstrip("_") for f in fields(RenderOptions))  # pass_ is written pass
 
 
 def _bool(key: str, v: Any) -> bool:
@@ -158,6 +175,8 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "overlaps": _bool,
     "max_elements": lambda key, v: _int(key, v, 1),
     "max_pixels": lambda key, v: _int(key, v, 1),
+    "pass": _choice(Pass),
+    "wrt": _choice(Wrt),
 }
 
 
@@ -172,11 +191,13 @@ def parse_render(mapping: Any) -> RenderOptions:
         parse = _PARSERS.get(key) if isinstance(key, str) else None
         if parse is None:
             raise SpecError(f"render.{key}", f"unknown render option{_suggest(key, RENDER_KEYS)}")
-        out[key] = parse(f"render.{key}", v)
+        out["pass_" if key == "pass" else key] = parse(f"render.{key}", v)
     options = RenderOptions(**out)
     if options.overlaps and options.view is not View.SCATTER:
         raise SpecError("render.overlaps", f"shades the stamps of view: scatter; this figure's view is "
                                            f"{options.view.value}")
+    if "wrt" in out and options.pass_ is not Pass.BACKWARD:
+        raise SpecError("render.wrt", "names the gradient of pass: backward; add pass: backward")
     return options
 
 

@@ -4,7 +4,22 @@ One module per figure kind, each registered with the registry; ``scene(config)``
 kind draws the config. Importing this package registers the built-in kinds.
 """
 
-from . import channels, compare, forward, im2col, matrix, scatter, single, stack, volume  # noqa: F401 - each registers its figure kind
+from . import (  # noqa: F401 - each registers its figure kind
+    backward_bias,
+    backward_gather,
+    backward_scatter,
+    backward_weight,
+    channels,
+    compare,
+    forward,
+    im2col,
+    learn,
+    matrix,
+    scatter,
+    single,
+    stack,
+    volume,
+)
 from .registry import (
     FigureKind,
     alt_text,

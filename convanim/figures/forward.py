@@ -21,11 +21,12 @@ from ..core.arithmetic import forward_of
 from ..core.errors import SpecError
 from ..core.limits import Footprint
 from ..core.options import Compare, View
-from ..core.scene import Primitive, Scene, Segment, Text
+from ..core.scene import Links, Primitive, Scene, Segment, Text
 from ..core.spec import ConvSpec
 from ..core.text import text_width
 from ..core.words import dims, per_axis
 from .geometry import shift, shift_region
+from .links import merge, paced
 from .registry import FigureKind, kind_of, register
 
 Z_HEADING = 0
@@ -178,9 +179,21 @@ class ForwardComparison(FigureKind):
                                       for side, scene, (dx, dy) in zip(("forward", "transposed"), scenes, offsets,
                                                                        strict=True)}
         regions["frame_of"] = tuple(tuple(min(i, n - 1) * c // n for c in counts) for i in range(n))
+        n_frames = n + config.render.hold_last
+        pace = [[min(i, n - 1) * c // n for i in range(n_frames)] for c in counts]
+
+        def narration(i: int) -> str:
+            return " · ".join(f"{side}: {scene.narration(p[i])}"  # type: ignore[misc]
+                              for side, scene, p in zip(("forward", "transposed"), scenes, pace))
+
+        def links() -> Links:
+            return merge([(f"{side}: ", paced(scene.links(), p), off)  # type: ignore[misc]
+                          for side, scene, p, off in zip(("forward", "transposed"), scenes, pace, offsets)], n_frames)
+
+        ready = all(s.narration is not None and s.links is not None for s in scenes)
         return Scene(width=size[0], height=size[1], background=config.render.theme.background, static=tuple(static),
-                     n_frames=n + config.render.hold_last, frame=frame,
-                     dynamic_z=scenes[0].dynamic_z | scenes[1].dynamic_z, regions=regions)
+                     n_frames=n_frames, frame=frame, dynamic_z=scenes[0].dynamic_z | scenes[1].dynamic_z,
+                     regions=regions, narration=narration if ready else None, links=links if ready else None)
 
     def alt_text(self, config: Config) -> str:
         forward, transposed = sides(config)

@@ -23,7 +23,7 @@ from ..core.arithmetic import describe
 from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.limits import Footprint
 from ..core.options import Reveal, View
-from ..core.scene import Point, Primitive, Scene, Text
+from ..core.scene import CellRef, Links, Point, Primitive, Scene, Text
 from ..core.spec import ConvSpec
 from ..core.text import text_width
 from ..core.words import dims
@@ -32,6 +32,7 @@ from ..engine.matrix import kernel_matrix, kernel_taps, patch_matrix
 from ..engine.simulate import window_index
 from .alt import alt_text
 from .geometry import as_rows, rc, shade, shape2, tint
+from .links import cells_group, per_frame
 from .matrices import block_lines, column_labels, entries, index_labels, light_grid, row_labels, widest
 from .matrix import (
     Z_GRID,
@@ -260,7 +261,46 @@ class Im2colFigure:
         lay = self.layout()
         return Scene(width=lay.width, height=lay.height, background=self.theme.background,
                      static=tuple(self.static(lay)), n_frames=self.n_frames, frame=self.frame_fn(lay),
-                     dynamic_z=frozenset({Z_SHADE, Z_MARK}), regions=self.regions(lay))
+                     dynamic_z=frozenset({Z_SHADE, Z_MARK}), regions=self.regions(lay),
+                     narration=lambda i: self.caption(min(i, self.rows - 1)), links=lambda: self.links(lay))
+
+    def links(self, lay: Im2colLayout) -> Links:
+        """The drawn input and output grids, P (one row per patch), Kᵀ, Y (and b) as cell groups: P[l, j] copies
+        the drawn input cell under tap j of window l; Y[l, o] reads row l of P and row o of Kᵀ where K holds a
+        weight (and b[o]); output cell (o, l) is Y[l, o]; frame l computes row l of Y."""
+        pm, km, out, insets = lay.patches, lay.kernel, lay.out, lay.insets
+        assert pm is not None and km is not None and out is not None and insets is not None
+        spec, c_out = self.spec, self.spec.out_channels
+        groups = [cells_group("input" + (f" channel {c}" if spec.in_channels > 1 else ""), g.shape, g.cell)
+                  for c, g in insets.inputs.items()]
+        groups += [cells_group("output" + (f" channel {c}" if c_out > 1 else ""), g.shape, g.cell)
+                   for c, g in insets.outputs.items()]
+        g_p, g_k, g_y = len(groups), len(groups) + 1, len(groups) + 2
+        groups += [cells_group("P", pm.shape, pm.cell), cells_group("Kᵀ", km.shape, km.cell),
+                   cells_group("Y", out.shape, out.cell)]
+        if lay.bias is not None:
+            groups.append(cells_group("b", lay.bias.shape, lay.bias.cell))
+        k = math.prod(spec.kernel_size)
+        in_cols, out_cols = self.role.shape[1], shape2(spec.output_size)[1]
+        reads: list[tuple[CellRef, tuple[CellRef, ...]]] = []
+        writes = []
+        for row in range(self.rows):
+            taps = [rc(t, self.nd) for t in self.trace.steps[row].taps]
+            for j in range(self.cols):
+                r, q = taps[j % k]
+                reads.append(((g_p, row * self.cols + j), ((j // k, r * in_cols + q),)))
+            r, q = rc(self.trace.steps[row].position, self.nd)
+            frame: list[CellRef] = []
+            for o in range(c_out):
+                used = [int(j) for j in np.flatnonzero(self.k_taps[:, o])]
+                read = [(g_p, row * self.cols + j) for j in used] + [(g_k, o * self.cols + j) for j in used]
+                if lay.bias is not None:
+                    read.append((g_y + 1, o))
+                y, cell = (g_y, row * c_out + o), (spec.in_channels + o, r * out_cols + q)
+                reads += [(y, tuple(read)), (cell, (y,))]
+                frame += [y, cell]
+            writes.append(tuple(frame))
+        return Links(groups=tuple(groups), reads=tuple(reads), writes=per_frame(writes, self.n_frames))
 
     def regions(self, lay: Im2colLayout) -> dict[str, object]:
         """Cell centres per grid, the matrices, and per frame the P row read and the Y row written."""

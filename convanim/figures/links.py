@@ -68,3 +68,8 @@ def merge(parts: Sequence[tuple[str, Links, Point]], n_frames: int) -> Links:
         for i, frame in enumerate(links.writes[:n_frames]):
             writes[i] += [(base + g, n) for g, n in frame]
     return Links(groups=tuple(groups), reads=tuple(reads), writes=tuple(tuple(w) for w in writes))
+
+
+def paced(links: Links, frames: Sequence[int]) -> Links:
+    """The same links stepping at another pace: frame ``i`` computes what frame ``frames[i]`` did."""
+    return Links(groups=links.groups, reads=links.reads, writes=tuple(links.writes[f] for f in frames))

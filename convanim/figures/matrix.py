@@ -25,7 +25,7 @@ from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.errors import SpecError
 from ..core.limits import Footprint
 from ..core.options import Reveal, Style, View
-from ..core.scene import Point, Primitive, Scene, Text
+from ..core.scene import CellRef, Links, Point, Primitive, Scene, Text
 from ..core.spec import ConvSpec
 from ..core.text import text_width
 from ..core.theme import Theme
@@ -34,6 +34,7 @@ from ..engine import Role, Trace, simulate
 from ..engine.matrix import layer_matrix, layer_taps
 from .alt import alt_text
 from .geometry import as_rows, output_cell, shade, shape2, tint
+from .links import cells_group, per_frame
 from .matrices import MAX_MATRIX, block_lines, column_labels, entries, index_labels, light_grid, row_labels, widest
 from .panels import CellGrid, fills, fit_size, label, lines, numbers, thick_outline
 from .registry import FigureKind, register
@@ -398,7 +399,43 @@ class MatrixFigure:
         lay = self.layout()
         return Scene(width=lay.width, height=lay.height, background=self.theme.background,
                      static=tuple(self.static(lay)), n_frames=self.n_frames, frame=self.frame_fn(lay),
-                     dynamic_z=frozenset({Z_SHADE, Z_MARK}), regions=self.regions(lay))
+                     dynamic_z=frozenset({Z_SHADE, Z_MARK}), regions=self.regions(lay),
+                     narration=lambda i: self.caption(min(i, self.rows - 1)), links=lambda: self.links(lay))
+
+    def links(self, lay: MatrixLayout) -> Links:
+        """The input and output grids, x, C, y (and b) as cell groups: x[c] is input cell c; y[r] reads row r's
+        taps of C, the x entries they multiply (and b[r]); an output cell is y's entry; frame r computes y[r]."""
+        m, xr, yc, insets = lay.matrix, lay.x_row, lay.y_col, lay.insets
+        assert m is not None and xr is not None and yc is not None and insets is not None
+        spec = self.spec
+        groups = [cells_group("input" + (f" channel {c}" if spec.in_channels > 1 else ""), g.shape, g.cell)
+                  for c, g in insets.inputs.items()]
+        groups += [cells_group("output" + (f" channel {c}" if spec.out_channels > 1 else ""), g.shape, g.cell)
+                   for c, g in insets.outputs.items()]
+        g_x, g_m, g_y = len(groups), len(groups) + 1, len(groups) + 2
+        groups += [cells_group("x", xr.shape, xr.cell), cells_group(self.name, m.shape, m.cell),
+                   cells_group("y", yc.shape, yc.cell)]
+        if lay.b_col is not None:
+            groups.append(cells_group("b", lay.b_col.shape, lay.b_col.cell))
+        n_in, n_out = math.prod(spec.input_size), math.prod(spec.output_size)
+        reads: list[tuple[CellRef, tuple[CellRef, ...]]] = []
+        for c in range(self.cols):  # x is the input, flattened
+            ci, flat = divmod(c, n_in)
+            r, q = self.grid_rc(flat, spec.input_size)
+            reads.append(((g_x, c), ((ci, r * insets.inputs[ci].shape[1] + q),)))
+        writes = []
+        for row in range(self.rows):
+            taps = [int(c) for c in np.flatnonzero(self.taps[row])]
+            read = [(g_m, row * self.cols + c) for c in taps] + [(g_x, c) for c in taps]
+            if lay.b_col is not None:
+                read.append((g_y + 1, row))
+            reads.append(((g_y, row), tuple(read)))
+            co, flat = divmod(row, n_out)
+            r, q = self.grid_rc(flat, spec.output_size)
+            out = (spec.in_channels + co, r * insets.outputs[co].shape[1] + q)
+            reads.append((out, ((g_y, row),)))
+            writes.append(((g_y, row), out))
+        return Links(groups=tuple(groups), reads=tuple(reads), writes=per_frame(writes, self.n_frames))
 
     def regions(self, lay: MatrixLayout) -> dict[str, object]:
         """Cell centres per grid, the matrix, and per frame the entries read (x columns) and written (y row)."""

@@ -26,13 +26,14 @@ from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.errors import SpecError
 from ..core.limits import Footprint
 from ..core.options import Reveal, Style, View
-from ..core.scene import Point, Polygon, Primitive, Scene, Segment, Text
+from ..core.scene import CellRef, Links, Point, Polygon, Primitive, Scene, Segment, Text
 from ..core.spec import ConvSpec
 from ..core.text import text_width
 from ..core.words import dims, per_axis
 from ..engine.scatter import Cell, Scatter, scatter_of
 from .alt import alt_text
 from .geometry import as_rows, edges_over_padding, grid_width, rc, shade, tint
+from .links import cells_group, per_frame
 from .panels import CellGrid, fills, fit_size, label, lines, numbers, thick_outline
 from .registry import FigureKind, register
 from .values import format_value
@@ -475,7 +476,31 @@ class ScatterFigure:
         lay = self.layout()
         return Scene(width=lay.width, height=lay.height, background=self.theme.background,
                      static=tuple(self.static(lay)), n_frames=self.n_frames, frame=self.frame_fn(lay),
-                     dynamic_z=frozenset({Z_COUNT, Z_SHADE, Z_SUMS, Z_LINES, Z_MARK}), regions=self.regions(lay))
+                     dynamic_z=frozenset({Z_COUNT, Z_SHADE, Z_SUMS, Z_LINES, Z_MARK}), regions=self.regions(lay),
+                     narration=lambda i: self.caption(self.frame_of(i)), links=lambda: self.links(lay))
+
+    def links(self, lay: Layout) -> Links:
+        """Input cells, and every output channel's whole stamped grid (cropped cells included): a stamped cell
+        reads every input cell whose stamp reaches it; frame n computes the cells of its stamp."""
+        many_in, many_out = self.spec.in_channels > 1, self.spec.out_channels > 1
+        groups = [cells_group("input" + (f" channel {c}" if many_in else ""), g.shape, g.cell)
+                  for c, g in lay.inputs.items()]
+        base = len(groups)
+        groups += [cells_group("stamped output" + (f" channel {c}" if many_out else ""), g.shape, g.cell)
+                   for c, g in lay.canvases.items()]
+        in_cols, canvas_cols = lay.inputs[0].shape[1], self.role.shape[1]
+        reads: dict[CellRef, list[CellRef]] = {}
+        writes: list[tuple[CellRef, ...]] = []
+        for n in range(self.n_steps):
+            ci, (r, q) = self.source(n)
+            source = (ci, r * in_cols + q)
+            cells = [(base + int(co), tr * canvas_cols + tq) for co in self.sc.out_channels[n]
+                     for tr, tq in (rc(t, self.nd) for t in self.sc.targets[n])]
+            for cell in cells:
+                reads.setdefault(cell, []).append(source)
+            writes.append(tuple(cells))
+        return Links(groups=tuple(groups), reads=tuple((c, tuple(dict.fromkeys(r))) for c, r in reads.items()),
+                     writes=per_frame(writes, self.n_frames))
 
     def regions(self, lay: Layout) -> dict[str, object]:
         """Cell centres per grid, the engine's Scatter, and per frame the input cell read and canvas cells written
