@@ -284,7 +284,7 @@ def test_interrupt_mid_render_leaves_no_partial_file_nor_stale_entry(cfgs: Path,
     run(plan([cfgs], out), jobs=1)
     (cfgs / "c0.yaml").write_text(TINY + "padding: 2\n")
     (cfgs / "c1.yaml").write_text(TINY + "padding: 2\n")
-    original, calls = raster.RasterRenderer.frame, []
+    original, calls = raster.RasterRenderer.update, []
 
     def frame(self, i):  # the second config to render is interrupted on its third frame
         calls.append(i)
@@ -292,7 +292,7 @@ def test_interrupt_mid_render_leaves_no_partial_file_nor_stale_entry(cfgs: Path,
             raise KeyboardInterrupt
         return original(self, i)
 
-    monkeypatch.setattr(raster.RasterRenderer, "frame", frame)
+    monkeypatch.setattr(raster.RasterRenderer, "update", frame)
     with pytest.raises(KeyboardInterrupt):
         run(plan([cfgs], out), jobs=1)
     assert leftovers(out) == []

@@ -1,13 +1,24 @@
-"""Stage 4, drawing: a Scene to RGB frames (numpy rasterizer) or to SVG/PDF pages (matplotlib, loaded lazily)."""
+"""Stage 4, drawing: a Scene to RGB frames (numpy rasterizer, handing encoders the rectangles that changed) or to
+SVG/PDF pages. Names load on first use, so the stages above can name ``FrameUpdate`` without loading Pillow."""
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from ..core.scene import Scene
-from .raster import RasterRenderer, render_frame, render_frames
 
-__all__ = ["RasterRenderer", "render_frame", "render_frames", "render_vector"]
+_EXPORTS = {"FrameUpdate": "frame", "RasterRenderer": "raster", "render_frame": "raster", "render_frames": "raster",
+            "render_updates": "raster"}
+
+__all__ = ["FrameUpdate", "RasterRenderer", "render_frame", "render_frames", "render_updates", "render_vector"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def render_vector(scene: Scene, path: str | Path, fmt: str, step: int | None = None) -> Path:

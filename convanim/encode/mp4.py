@@ -12,7 +12,7 @@ import numpy as np
 from ..core.files import atomic_path
 from ..core.options import RenderOptions
 from ..core.scene import Scene
-from .common import EncodeError, check_fps, frames_of, raster_frames
+from .common import EncodeError, check_fps, frames_of, raster_updates
 
 
 def write_mp4(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fps: float = 10.0,
@@ -47,4 +47,4 @@ def write_mp4(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fps
 
 def save(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
     """The scene as an H.264 MP4 (one frame with ``step``)."""
-    return write_mp4(path, raster_frames(scene, step), fps=options.fps)
+    return write_mp4(path, (u.pixels for u in raster_updates(scene, step)), fps=options.fps)

@@ -16,7 +16,7 @@ from PIL import Image
 from ..core.files import atomic_path, signals_deferred, umask
 from ..core.options import RenderOptions
 from ..core.scene import Scene
-from .common import EncodeError, frames_of, raster_frames
+from .common import EncodeError, frames_of, raster_updates
 
 
 def write_png(path: str | os.PathLike[str], frame: np.ndarray) -> Path:
@@ -67,5 +67,5 @@ def write_png_frames(directory: str | os.PathLike[str], frames: Iterable[np.ndar
 def save(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
     """Frame ``step`` as one PNG file, or every frame into the folder ``path``."""
     if step is not None:
-        return write_png(path, next(raster_frames(scene, step)))
-    return write_png_frames(path, raster_frames(scene))
+        return write_png(path, next(raster_updates(scene, step)).pixels)
+    return write_png_frames(path, (u.pixels for u in raster_updates(scene)))

@@ -13,7 +13,7 @@ from PIL import Image
 from ..core.files import atomic_path
 from ..core.options import RenderOptions
 from ..core.scene import Scene
-from .common import EncodeError, check_fps, frames_of, plays, raster_frames, repeats_for, repeats_of, ticks
+from .common import EncodeError, check_fps, frames_of, plays, raster_updates, repeats_for, repeats_of, ticks
 
 
 def write_webp(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fps: float = 10.0,
@@ -55,4 +55,5 @@ def write_webp(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fp
 
 def save(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
     """The scene as a lossless animated WebP (one frame with ``step``)."""
-    return write_webp(path, raster_frames(scene, step), fps=options.fps, loop=repeats_for(options.loop))
+    frames = (u.pixels for u in raster_updates(scene, step))
+    return write_webp(path, frames, fps=options.fps, loop=repeats_for(options.loop))
