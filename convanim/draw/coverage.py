@@ -99,15 +99,22 @@ class Cov:
         ys, xs = self.yx()
         return int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
 
-    def blend(self, target: np.ndarray, col: np.ndarray) -> None:
-        """Blend into the whole image ``target`` (height, width, channels)."""
+    def blend(self, target: np.ndarray, col: np.ndarray, tiles: np.ndarray | None = None) -> None:
+        """Blend into the whole image ``target`` (height, width, channels); a scattered coverage only on the
+        16x16 tiles that ``tiles`` (a bool grid) marks, if given."""
         if self.idx is None:
             self.blend_into(target, col, 0, target.shape[0], 0, target.shape[1])
             return
+        idx, cov = self.idx, self.cov
+        if tiles is not None:
+            ys, xs = self.yx()
+            keep = tiles[ys // TILE, xs // TILE]
+            if not keep.all():
+                idx, cov = idx[keep], cov[keep]
         flat = target.reshape(-1, target.shape[2])
-        v = flat[self.idx]
-        v += (col - v) * self.cov[:, None]
-        flat[self.idx] = v
+        v = flat[idx]
+        v += (col - v) * cov[:, None]
+        flat[idx] = v
 
     def blend_into(self, target: np.ndarray, col: np.ndarray, y0: int, y1: int, x0: int, x1: int,
                    oy: int = 0, ox: int = 0) -> None:

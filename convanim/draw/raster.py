@@ -26,8 +26,9 @@ import numpy as np
 from ..core.scene import Primitive, Scene
 from .coverage import TILE, Cov, color_array, color_of, coverage
 from .frame import Box, FrameUpdate
-from .tiles import STRIP, Band, to_u8
+from .tiles import STRIP, Band, Scratch, to_u8
 
+BASE_TILES = 8192  # static tiles cached for restoring (6 MB)
 _F = np.float32
 
 def tile_view(a: np.ndarray) -> np.ndarray:
@@ -57,10 +58,11 @@ class RasterRenderer:
                 self.band_z.append(levels[j])
         self.event_keys = [sorted(b.events) for b in self.bands]
         self.out = np.empty((hp, wp, 3), np.uint8)
-        self._canvas: np.ndarray | None = None  # float scratch for drawing a frame's tiles
+        self._canvas: Scratch | None = None  # float scratch for drawing a frame's tiles
         self._uses = 0
-        self._base: np.ndarray | None = None  # the static picture, uint8, tile by tile as needed
-        self._based = np.zeros(self.grid, bool)
+        self._based = np.full(self.grid, -1, np.int32)  # where a tile's static picture is cached in _base
+        self._base = np.empty((BASE_TILES, TILE, TILE, 3), np.uint8)
+        self._base_used = 0
         self._covered = self._coverings()
         self._prev: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.intp), np.zeros(0, np.intp))
         self._frame = start
@@ -111,7 +113,7 @@ class RasterRenderer:
                 if band.events:
                     band.draw(frame)
             self._covered = self._coverings()
-            self._based[...] = False
+            self._based[...] = -1
             self._compose_all()
             return []
         changed = []
@@ -177,7 +179,7 @@ class RasterRenderer:
         restore = np.zeros(self.grid, bool)  # back to the static picture: drawn before, or revealed now
         for sty, stx in static:
             restore[sty, stx] = True
-            self._based[sty, stx] = False
+            self._based[sty, stx] = -1
         restore[self._prev] = True
         restore &= ~touched
         rty, rtx = np.nonzero(restore)
@@ -204,10 +206,12 @@ class RasterRenderer:
         canvas = self._scratch()
         tiles = tile_view(canvas)
         tiles[ty, :, tx] = self.bands[0].store.gather(ty, tx)
+        drawn = np.zeros(self.grid, bool)
+        drawn[ty, tx] = True
         k = 0
         for band, z in zip(self.bands[1:], self.band_z[1:], strict=True):
             while k < len(work) and work[k][0] <= z:
-                work[k][1].blend(canvas, work[k][2])
+                work[k][1].blend(canvas, work[k][2], drawn)
                 k += 1
             sel = ~band.store.blank[ty, tx]
             if sel.any():
@@ -216,30 +220,36 @@ class RasterRenderer:
                 band.over(v, bty, btx)
                 tiles[bty, :, btx] = v
         for _z, cv, col in work[k:]:
-            cv.blend(canvas, col)
+            cv.blend(canvas, col, drawn)
         return to_u8(tiles[ty, :, tx])
 
     def _static_tiles(self, ty: np.ndarray, tx: np.ndarray) -> np.ndarray:
-        """The static picture of tiles (ty, tx) as uint8, from a cache filled as tiles are first needed."""
-        if self._base is None:
-            self._base = np.empty((*self.shape, 3), np.uint8)  # pages are touched only as tiles are cached
-        base = tile_view(self._base)
-        miss = ~self._based[ty, tx]
+        """The static picture of tiles (ty, tx) as uint8, from a cache of recently restored tiles."""
+        slots = self._based[ty, tx]
+        miss = slots < 0
         if miss.any():
-            mty, mtx = ty[miss], tx[miss]
-            base[mty, :, mtx] = to_u8(self._compose_tiles(mty, mtx))
-            self._based[mty, mtx] = True
-        return base[ty, :, tx]
+            if self._base_used + int(miss.sum()) > len(self._base):  # full: start over
+                self._based[...] = -1
+                self._base_used = 0
+                slots[...] = -1
+                miss[...] = True
+            new = np.arange(self._base_used, self._base_used + int(miss.sum()), dtype=np.int32)
+            self._base_used += new.size
+            self._base[new] = to_u8(self._compose_tiles(ty[miss], tx[miss]))
+            self._based[ty[miss], tx[miss]] = new
+            slots[miss] = new
+        return self._base[slots]
 
     def _scratch(self) -> np.ndarray:
         """The float canvas dynamic primitives are drawn on. Only the tiles a frame draws are ever read, so
-        a large one is dropped and allocated afresh now and then: its memory pages come back on demand, and
-        resident memory stays with what recent frames touched instead of growing to the whole canvas."""
+        a large one hands its memory back now and then: resident memory stays with what recent frames
+        touched instead of growing to the whole canvas."""
         self._uses += 1
-        if self._canvas is None or (self._uses % 64 == 0 and self._canvas.nbytes > 32 << 20):
-            self._canvas = None
-            self._canvas = np.zeros((*self.shape, 3), _F)  # zero pages: no memory until touched
-        return self._canvas
+        if self._canvas is None:
+            self._canvas = Scratch((*self.shape, 3))
+        elif self._uses % 16 == 0 and self._canvas.array.nbytes > 32 << 20:
+            self._canvas.release()
+        return self._canvas.array
 
     def _result(self, i: int, fresh: bool, diff: np.ndarray | None, ty: np.ndarray, tx: np.ndarray) -> FrameUpdate:
         view = self.out[:self.h, :self.w]

@@ -10,6 +10,8 @@ only the rectangle they cover is redrawn, from the primitives overlapping it.
 
 from __future__ import annotations
 
+import mmap
+
 import numpy as np
 
 from ..core.scene import Polygon, Primitive, Segment, Text
@@ -17,6 +19,38 @@ from .coverage import TILE, Cov, color_array, color_of, coverage, text_mask
 
 _F = np.float32
 STRIP = 8 * TILE  # rows drawn at a time
+
+
+class Scratch:
+    """A float32 image of which each frame touches a few scattered tiles: its memory pages are mapped only as
+    touched (not as 2-MB huge pages, which numpy would ask for and which sparse touches would fill), and
+    ``release()`` hands them all back, so resident memory follows recent frames, not the whole canvas."""
+
+    def __init__(self, shape: tuple[int, ...]):
+        self.shape = shape
+        self._map: mmap.mmap | None = None
+        self.array = self._allocate()
+
+    def _allocate(self) -> np.ndarray:
+        size = int(np.prod(self.shape)) * 4
+        try:
+            self._map = mmap.mmap(-1, size)
+            self._map.madvise(mmap.MADV_NOHUGEPAGE)
+        except (AttributeError, OSError, ValueError):  # no madvise here: an ordinary zeroed array
+            self._map = None
+            return np.zeros(self.shape, _F)
+        return np.frombuffer(self._map, _F).reshape(self.shape)
+
+    def release(self) -> None:
+        """Give the memory back (the contents become zeros)."""
+        if self._map is not None:
+            try:
+                self._map.madvise(mmap.MADV_DONTNEED)
+                return
+            except (AttributeError, OSError, ValueError):
+                pass
+        self.array = None  # type: ignore[assignment]
+        self.array = np.zeros(self.shape, _F)
 
 
 def to_u8(v: np.ndarray) -> np.ndarray:
