@@ -1,22 +1,23 @@
 """Batch rendering: collect configs, plan their outputs, skip the unchanged ones, render the rest in parallel.
 
-``plan()`` reads every config named by files, folders and glob patterns, works out the files each writes,
+``plan()`` finds every config named by files, folders and glob patterns, works out the files each writes,
 refuses two configs writing one file, and checks a manifest in the output folder: a config whose content
-hash (its file's bytes, its resolved data, render options, formats, step and the convanim version) and
-files are unchanged is up to date. ``run()`` renders the rest, the most expensive first, in worker
-processes that receive paths only. Every error is collected, one line each, and the good configs are
-still written. The manifest records a config only after all of its files were written atomically, and is
-itself written atomically after each config, so an interrupted batch leaves no partial file and no stale
-entry: the next run picks up where it stopped.
+hash (its file's bytes and name, the formats, the step, and convanim itself: its version and the source of
+every module, so a code change renders again) and files are unchanged is up to date, decided without
+parsing it. Only configs to render (or all of them, with ``details=True``, for the gallery's titles and
+alt text) are parsed. ``run()`` renders the rest, the most expensive first, in worker processes that
+receive paths only. Every error is collected, one line each, and the good configs are still written. The
+manifest records a config only after all of its files were written atomically, and is itself written
+atomically after each config, so an interrupted batch leaves no partial file and no stale entry: the next
+run picks up where it stopped.
 
-This module imports numpy and yaml (to hash a config's data) but never PIL, matplotlib or torch, so a
-run with nothing to do stays fast; workers load the renderers they need.
+A run with nothing to do imports neither numpy nor YAML, Pillow, matplotlib or torch; workers load the
+renderers they need.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import glob
 import hashlib
 import json
@@ -26,22 +27,21 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
-from ..config import Config, parse_config
 from ..core.errors import ConfigError, ConvanimError
 from ..core.files import signals_deferred, write_text_atomic
 from ..core.spec import ConvSpec
-from .pipeline import alt_text, output_paths
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Config
 
 MANIFEST = ".convanim-manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 SUFFIXES = (".yaml", ".yml")
 _GLOB_CHARS = frozenset("*?[")
 
@@ -54,9 +54,9 @@ class Task:
 
     path: Path  # the config file, as given (or as found in a folder)
     name: str  # the output name, the manifest's key
-    title: str
-    spec: ConvSpec
-    alt: str  # the figure's alt text
+    title: str  # "" for an up-to-date config that was not parsed (see ``plan(details=...)``)
+    spec: ConvSpec | None  # None when not parsed
+    alt: str  # the figure's alt text ("" when not asked for)
     hash: str  # content_hash(...) at planning time
     outputs: tuple[Path, ...]  # out_dir / NAME.EXT (a folder for PNG frames)
     cost: float  # estimated seconds to render: the last run's time, else a guess from the spec
@@ -159,17 +159,25 @@ def collect(sources: Iterable[str | os.PathLike[str]], *, recursive: bool = Fals
 
 # ---------------------------------------------------------------- reading and hashing
 
-def read_config(path: str | os.PathLike[str], source: str | None = None) -> tuple[bytes, Config]:
-    """A config file's bytes and its Config (named after the file unless it has ``name:``); ``source``
-    names the file in messages (default: ``path``)."""
-    path = Path(path)
+def read_bytes(path: str | os.PathLike[str], source: str | None = None) -> bytes:
+    """A config file's bytes; a ConfigError naming ``source`` (default: the path) if it cannot be read."""
     source = str(path) if source is None else source
     try:
-        data = path.read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise ConfigError(source, None, None, "no such file") from None
     except OSError as err:
         raise ConfigError(source, None, None, f"cannot read: {err.strerror or err}") from None
+
+
+def read_config(path: str | os.PathLike[str], source: str | None = None) -> tuple[bytes, Config]:
+    """A config file's bytes and its Config (named after the file unless it has ``name:``); ``source``
+    names the file in messages (default: ``path``)."""
+    from ..config import parse_config
+
+    path = Path(path)
+    source = str(path) if source is None else source
+    data = read_bytes(path, source)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -177,35 +185,29 @@ def read_config(path: str | os.PathLike[str], source: str | None = None) -> tupl
     return data, parse_config(text, source=source, default_name=path.stem)
 
 
-def _arrays(value: Any) -> Iterator[np.ndarray]:
-    if isinstance(value, np.ndarray):
-        yield value
-    elif isinstance(value, tuple):
-        for v in value:
-            yield from _arrays(v)
+@cache
+def code_fingerprint() -> bytes:
+    """SHA-256 of convanim's own source: every module's path and text (a few ms, once per process)."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.digest()
 
 
-def content_hash(text: bytes | str, config: Config, formats: Iterable[str], step: int | None = None) -> str:
-    """The hex SHA-256 of everything an output depends on: the config text, its resolved data and every
-    other field (render options, layers, ...), the formats, the step and the convanim version."""
+def content_hash(text: bytes | str, stem: str, formats: Iterable[str], step: int | None = None) -> str:
+    """The hex SHA-256 of everything an output depends on: the config text and the file's stem (its default
+    name), the formats, the step, and convanim (its version and source), so data, options and any change
+    to the code that draws them are all seen without parsing the config."""
     h = hashlib.sha256()
 
     def put(label: str, data: bytes) -> None:
         h.update(label.encode() + b"\0" + len(data).to_bytes(8, "little") + data)
 
     put("convanim", __version__.encode())
+    put("code", code_fingerprint())
     put("text", text.encode() if isinstance(text, str) else text)
-    for f in dataclasses.fields(config):
-        if f.name in ("source", "raw", "lines"):
-            continue
-        value = getattr(config, f.name)
-        arrays = list(_arrays(value))
-        if arrays:
-            for a in arrays:
-                a = np.ascontiguousarray(a)
-                put(f.name, f"{a.dtype.str}{a.shape}".encode() + a.tobytes())
-        else:
-            put(f.name, repr(value).encode())
+    put("stem", stem.encode())
     put("formats", ",".join(sorted(set(map(str, formats)))).encode())
     put("step", repr(step).encode())
     return h.hexdigest()
@@ -256,32 +258,33 @@ def _is_fresh(entry: dict[str, Any] | None, digest: str, files: tuple[str, ...],
 
 def plan(sources: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str] = "output",
          formats: Iterable[str] = ("gif",), step: int | None = None, *, recursive: bool = False,
-         force: bool = False) -> Plan:
-    """Read every config named by ``sources`` and decide what to render into ``out_dir``.
+         force: bool = False, details: bool = False) -> Plan:
+    """Find every config named by ``sources`` and decide what to render into ``out_dir``.
 
-    Two configs that would write the same file are an error naming both, and then nothing is rendered.
+    A config the manifest shows up to date is not parsed unless ``details`` asks for every task's title,
+    spec and alt text. Two configs that would write the same file are an error naming both, and then
+    nothing is rendered.
     """
     out = Path(out_dir)
     formats = tuple(dict.fromkeys(formats))
     paths, errors = collect(sources, recursive=recursive)
     manifest = load_manifest(out)
+    recorded = {entry.get("config"): name for name, entry in manifest.items()}
     tasks: list[Task] = []
     configs: dict[str, Config] = {}
     for path in paths:
         try:
-            data, config = read_config(path)
-            outputs = tuple(output_paths(config, out, formats, step))
-            alt = alt_text(config)
+            data = read_bytes(path)
+            digest = content_hash(data, path.stem, formats, step)
+            task = None if details or force else _recorded_task(path, digest, manifest, recorded, out)
+            if task is None:
+                config = parse_bytes(data, path)
+                configs[str(path)] = config
+                task = _parsed_task(path, config, digest, manifest, out, formats, step, details)
         except ConvanimError as err:
             errors.append(str(err))
             continue
-        configs[str(path)] = config
-        entry = manifest.get(config.name)
-        seconds = entry.get("seconds") if entry else None
-        cost = float(seconds) if isinstance(seconds, (int, float)) else _guess_seconds(config.spec, config)
-        tasks.append(Task(path=path, name=config.name, title=config.title, spec=config.spec,
-                          alt=alt,
-                          hash=content_hash(data, config, formats, step), outputs=outputs, cost=cost))
+        tasks.append(task)
     clashes = _clashes(tasks, configs, out)
     if clashes:
         return Plan(out_dir=out, formats=formats, step=step, tasks=tuple(tasks), todo=(), fresh=(),
@@ -294,6 +297,46 @@ def plan(sources: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[s
                 fresh=tuple(fresh), errors=tuple(errors))
 
 
+def parse_bytes(data: bytes, path: Path) -> Config:
+    """The Config of a config file's bytes (named after the file unless it has ``name:``)."""
+    from ..config import parse_config
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(str(path), None, None, f"cannot read: {err}") from None
+    return parse_config(text, source=str(path), default_name=path.stem)
+
+
+def _recorded_task(path: Path, digest: str, manifest: dict[str, dict[str, Any]], recorded: dict[Any, str],
+                   out: Path) -> Task | None:
+    """The task of a config the manifest records with this hash and whose files are all there (not parsed:
+    the hash covers its text, name and convanim itself); None otherwise."""
+    name = recorded.get(Path(path).as_posix())
+    entry = manifest.get(name) if name is not None else None
+    files = entry.get("files") if entry is not None else None
+    if entry is None or entry.get("hash") != digest or not isinstance(files, list) or not all(
+            isinstance(f, str) and (out / f).exists() for f in files):
+        return None
+    seconds = entry.get("seconds")
+    cost = float(seconds) if isinstance(seconds, (int, float)) else 0.0
+    return Task(path=path, name=name, title="", spec=None, alt="", hash=digest, outputs=tuple(out / f for f in files),
+                cost=cost)
+
+
+def _parsed_task(path: Path, config: Config, digest: str, manifest: dict[str, dict[str, Any]], out: Path,
+                 formats: tuple[str, ...], step: int | None, details: bool) -> Task:
+    from .pipeline import alt_text, output_paths
+
+    outputs = tuple(output_paths(config, out, formats, step))
+    alt = alt_text(config) if details else ""
+    entry = manifest.get(config.name)
+    seconds = entry.get("seconds") if entry else None
+    cost = float(seconds) if isinstance(seconds, (int, float)) else _guess_seconds(config.spec, config)
+    return Task(path=path, name=config.name, title=config.title, spec=config.spec, alt=alt, hash=digest,
+                outputs=outputs, cost=cost)
+
+
 def _clashes(tasks: list[Task], configs: dict[str, Config], out: Path) -> list[str]:
     """One error per config that would write (into) a file another config writes, or the manifest."""
     root = os.path.normcase(os.path.abspath(out))
@@ -301,13 +344,18 @@ def _clashes(tasks: list[Task], configs: dict[str, Config], out: Path) -> list[s
     for task in tasks:
         for p in task.outputs:
             owner.setdefault(os.path.normcase(os.path.abspath(p)), task)
+
+    def error(task: Task, message: str) -> str:
+        config = configs.get(str(task.path)) or parse_bytes(read_bytes(task.path), Path(task.path))
+        return str(config.error("name", message))
+
     errors = []
     for task in tasks:
         for p in task.outputs:
             path = os.path.normcase(os.path.abspath(p))
             shown = Path(os.path.relpath(path, root)).as_posix()
             if path == os.path.join(root, os.path.normcase(MANIFEST)):
-                errors.append(str(configs[str(task.path)].error("name", f"would overwrite the manifest {shown}")))
+                errors.append(error(task, f"would overwrite the manifest {shown}"))
                 break
             # The same file, or a file inside another config's folder of PNG frames.
             other = owner.get(path)
@@ -315,8 +363,8 @@ def _clashes(tasks: list[Task], configs: dict[str, Config], out: Path) -> list[s
             while (other is None or other is task) and parent.startswith(root) and parent != root:
                 other, parent = owner.get(parent), os.path.dirname(parent)
             if other is not None and other is not task:
-                message = f"would write {shown}, which {other.path} writes too (give one of them another name)"
-                errors.append(str(configs[str(task.path)].error("name", message)))
+                errors.append(error(task, f"would write {shown}, which {other.path} writes too (give one of "
+                                          "them another name)"))
                 break
     return errors
 
@@ -351,7 +399,7 @@ def _render_one(path: str, out_dir: str, formats: tuple[str, ...], step: int | N
         start = time.perf_counter()
         try:
             data, config = read_config(path)
-            digest = content_hash(data, config, formats, step)
+            digest = content_hash(data, Path(path).stem, formats, step)
             from .pipeline import render
 
             written = render(config, out_dir, formats, step)
@@ -401,14 +449,14 @@ def _run_pool(todo: tuple[Task, ...], workers: int, args: tuple[Any, ...],
 def _pool_loop(todo: tuple[Task, ...], workers: int, args: tuple[Any, ...],
                finish: Callable[[Task, _Outcome], None], interrupted: threading.Event) -> None:
     """The pool itself: Ctrl-C is seen as ``interrupted`` between waits, never inside one."""
-    from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only when there is work
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait  # only when there is work
 
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
-    futures: dict[Future[_Outcome], Task] = {pool.submit(_render_one, str(t.path), *args): t for t in todo}
+    futures: dict[Any, Task] = {pool.submit(_render_one, str(t.path), *args): t for t in todo}
     order = {t.name: i for i, t in enumerate(todo)}
     unfinished = set(futures)
 
-    def finish_all(done: Iterable[Future[_Outcome]]) -> None:
+    def finish_all(done: Iterable[Any]) -> None:
         for fut in sorted(done, key=lambda f: order[futures[f].name]):
             unfinished.discard(fut)
             try:

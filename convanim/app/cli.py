@@ -169,7 +169,8 @@ def gallery(configs: tuple[str, ...], out_dir: str, recursive: bool, jobs: int |
     from .gallery import check_pages, write_gallery
 
     check_pages(out_dir)  # before rendering: never into a folder whose README.md is someone else's
-    result = _run_batch(plan(configs, out_dir, ("gif",), None, recursive=recursive, force=force), jobs, quiet)
+    result = _run_batch(plan(configs, out_dir, ("gif",), None, recursive=recursive, force=force, details=True), jobs,
+                        quiet)
     if result.done:
         pages = write_gallery(result.done, out_dir, title=title)
         if not quiet:
