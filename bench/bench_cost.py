@@ -143,17 +143,18 @@ def scaling_targets(sizes: list[int], rows: dict, base: dict) -> None:
 FORMATS = ("gif", "apng", "png", "webp", "mp4", "pdf")
 
 
-def formats(results: dict) -> None:
+def formats(results: dict, names: tuple[str, ...] = FORMATS) -> None:
     base = baseline().get("formats", {})
     keys = {"input_size": 16, "kernel_size": 3, "padding": 1, "name": "flat16", "render": {"numbers": True}}
     print("\nFormats: 16x16 flat with numbers (256 frames); render CPU relative to GIF's in the same run")
     print(f"{'format':>7} {'CPU':>8} {'render':>8} {'ms/frame':>8} {'x GIF':>6} {'bytes':>10} {'RSS MB':>6}  "
           f"{'was x GIF':>9}  target")
     rows = results.setdefault("formats", {})
-    for fmt in FORMATS:
+    names = ("gif", *(n for n in names if n != "gif"))
+    for fmt in names:
         rows[fmt] = run_case(keys, fmt)
     gif = rows["gif"]["render_cpu"]
-    for fmt in FORMATS:
+    for fmt in names:
         r = rows[fmt]
         ratio = r["render_cpu"] / gif
         limit = 3 if fmt == "pdf" else 2
@@ -264,6 +265,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="scaling,formats,layers,noop")
     parser.add_argument("--sizes", default="8,16,32,64")
+    parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
     results: dict = {}
@@ -272,7 +274,7 @@ def main() -> None:
     if "scaling" in sections:
         scaling([int(v) for v in args.sizes.split(",")], results)
     if "formats" in sections:
-        formats(results)
+        formats(results, tuple(args.formats.split(",")))
     if "layers" in sections:
         layers(results)
     if "noop" in sections:
