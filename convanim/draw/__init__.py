@@ -3,6 +3,7 @@ SVG/PDF pages. Names load on first use, so the stages above can name ``FrameUpda
 
 from __future__ import annotations
 
+import importlib.util
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,13 @@ def __getattr__(name: str) -> Any:
 
 
 def render_vector(scene: Scene, path: str | Path, fmt: str, step: int | None = None) -> Path:
-    """Write ``scene`` as SVG (one frame: ``step``, default 0) or PDF (every frame, or only ``step``)."""
+    """Write ``scene`` as SVG (one frame: ``step``, default 0; drawn by matplotlib) or PDF (every frame, or only
+    ``step``; written directly, each static layer once, with fontTools embedding the fonts; without fontTools,
+    drawn by matplotlib, a page at a time)."""
+    if fmt.lower() == "pdf" and importlib.util.find_spec("fontTools") is not None:
+        from .pdf import render_pdf
+
+        return render_pdf(scene, path, step)
     from .vector import render_vector as _render_vector
 
     return _render_vector(scene, path, fmt, step)
