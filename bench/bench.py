@@ -3,7 +3,9 @@
 Figures: the conv_arithmetic gallery's total render time (start-up included), steady-state frames/s for a
 ~400-px stacked frame and for a figure with numbers, the time of encoding alone against the whole
 pipeline, GIF bytes against conv_arithmetic's, a cold single render, and peak memory of a 1,000-frame
-animation. Batch figures (jobs 1 vs 2, the no-op re-run) come from bench_batch.py when it is present.
+animation. Batch figures (jobs 1 vs 2, the no-op re-run) come from bench_batch.py, and the cost-per-frame
+figures (the scaling, formats and layer-stack tables, the no-op re-run against bare Python) from
+bench_cost.py.
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ def cold_single() -> None:
     with tempfile.TemporaryDirectory() as out:
         t = best_of(5, [PY, "-m", "convanim", "render", str(ROOT / "configs" / "padding_strides.yaml"), "-o", out])
         imported = subprocess.run(
-            [PY, "-c", "import sys, convanim.cli, convanim.api, convanim.draw, convanim.encode; "
+            [PY, "-c", "import sys, convanim.app.cli, convanim.app.pipeline, convanim.draw, convanim.encode; "
                        "print(','.join(m for m in ('torch', 'matplotlib') if m in sys.modules) or 'none')"],
             capture_output=True, text=True).stdout.strip()
     print(f"cold `convanim render configs/padding_strides.yaml`: {t:.2f} s wall (target < 1 s); "
@@ -160,6 +162,10 @@ def batch() -> None:
         subprocess.run([PY, str(here)], check=True, cwd=ROOT)
 
 
+def cost() -> None:
+    subprocess.run([PY, str(Path(__file__).parent / "bench_cost.py")], check=True, cwd=ROOT)
+
+
 def main() -> None:
     print(f"convanim benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     gallery_time()
@@ -168,6 +174,7 @@ def main() -> None:
     cold_single()
     memory()
     batch()
+    cost()
 
 
 if __name__ == "__main__":
