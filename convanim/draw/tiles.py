@@ -18,7 +18,8 @@ from ..core.scene import Polygon, Primitive, Segment, Text
 from .coverage import TILE, Cov, color_array, color_of, coverage, text_mask
 
 _F = np.float32
-STRIP = 8 * TILE  # rows drawn at a time
+STRIP = 8 * TILE  # rows drawn at a time, at least
+STRIP_BYTES = 16 << 20  # ... and as many more as fit in this (a small canvas is drawn in one go)
 
 
 class Scratch:
@@ -186,11 +187,12 @@ class Band:
         b = self.boxes
         hit = np.flatnonzero(shown & (b[:, 0] < y1) & (b[:, 1] > y0) & (b[:, 2] < x1) & (b[:, 3] > x0))
         ends = b[hit, 1]
-        buf = np.empty((min(STRIP, y1 - y0), x1 - x0, self.channels), _F)
+        strip_rows = max(STRIP, STRIP_BYTES // ((x1 - x0) * self.channels * 4) // TILE * TILE)
+        buf = np.empty((min(strip_rows, y1 - y0), x1 - x0, self.channels), _F)
         covs: dict[int, Cov | None] = {}
         done_ty, done_tx = [], []
-        for sy0 in range(y0, y1, STRIP):
-            sy1 = min(sy0 + STRIP, y1)
+        for sy0 in range(y0, y1, strip_rows):
+            sy1 = min(sy0 + strip_rows, y1)
             strip = buf[:sy1 - sy0]
             strip[...] = self.store.fill
             for j in hit[(b[hit, 0] < sy1) & (ends > sy0)].tolist():
