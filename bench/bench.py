@@ -3,9 +3,10 @@
 Figures: the conv_arithmetic gallery's total render time (start-up included), steady-state frames/s for a
 ~400-px stacked frame and for a figure with numbers, the time of encoding alone against the whole
 pipeline, GIF bytes against conv_arithmetic's, a cold single render, and peak memory of a 1,000-frame
-animation. Batch figures (jobs 1 vs 2, the no-op re-run) come from bench_batch.py, the HTML player's (bytes
-against the GIFs, time to interactive, widget redraw) from bench_player.py, and the time and memory to refuse
-each hostile config of issue 15 from bench_limits.py, when they are present.
+animation. Batch figures (jobs 1 vs 2, the no-op re-run) come from bench_batch.py, the cost-per-frame figures
+(the scaling, formats and layer-stack tables, the no-op re-run against bare Python) from bench_cost.py, the
+HTML player's (bytes against the GIFs, time to interactive, widget redraw) from bench_player.py, and the time
+and memory to refuse each hostile config of issue 15 from bench_limits.py, when they are present.
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ def cold_single() -> None:
     with tempfile.TemporaryDirectory() as out:
         t = best_of(5, [PY, "-m", "convanim", "render", str(ROOT / "configs" / "padding_strides.yaml"), "-o", out])
         imported = subprocess.run(
-            [PY, "-c", "import sys, convanim.cli, convanim.api, convanim.draw, convanim.encode; "
+            [PY, "-c", "import sys, convanim.app.cli, convanim.app.pipeline, convanim.draw, convanim.encode; "
                        "print(','.join(m for m in ('torch', 'matplotlib') if m in sys.modules) or 'none')"],
             capture_output=True, text=True).stdout.strip()
     print(f"cold `convanim render configs/padding_strides.yaml`: {t:.2f} s wall (target < 1 s); "
@@ -171,6 +172,7 @@ def main() -> None:
     cold_single()
     memory()
     script("bench_batch.py")
+    script("bench_cost.py")
     script("bench_player.py")
     script("bench_limits.py")
 

@@ -10,7 +10,8 @@ import time
 from convanim.core.scene import Polygon, Scene, Segment, Text
 from convanim.core.theme import CONV_ARITHMETIC as TH
 from convanim.draw import RasterRenderer
-from convanim.encode import build_palette, write_gif
+from convanim.encode.gif import write_gif
+from convanim.encode.palette import build_palette
 
 CW, CH, SHEAR = 36.0, 18.0, 14.0  # a cell of a sheared (perspective-like) grid
 

@@ -19,11 +19,11 @@ PACKAGE = Path(__file__).parents[1] / "convanim"
 RANKS = {"_version": 0, "core": 0, "config": 1, "engine": 2, "figures": 3, "draw": 4, "encode": 5, "app": 6,
          "__init__": 7, "__main__": 7, "sphinx": 7}
 HEAVY = {"matplotlib", "PIL", "imageio", "imageio_ffmpeg", "click", "yaml", "torch", "sphinx", "docutils",
-         "IPython"}
+         "IPython", "fontTools"}
 # the heavy libraries each stage may import at all (at the top or inside a function)
 MAY_USE = {"core": {"PIL"},  # text metrics: Pillow's FreeType binding, imported on first measurement
            "config": {"yaml", "torch"},  # torch only in the torch bridge, on first use
-           "engine": set(), "figures": set(), "draw": {"PIL", "matplotlib"},
+           "engine": set(), "figures": set(), "draw": {"PIL", "matplotlib", "fontTools"},  # fontTools: PDF fonts
            "encode": {"PIL", "imageio_ffmpeg"}, "app": HEAVY, "__init__": set(), "__main__": set(),
            "sphinx": set(), "_version": set()}
 

@@ -127,28 +127,48 @@ def test_only_changed_or_missing_outputs_are_rendered_again(cfgs: Path, tmp_path
 
 
 def test_the_hash_covers_data_options_formats_step_and_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def digest(text: str, formats=("gif",), step=None) -> str:
-        data, config = read_config(write(tmp_path, "h.yaml", text))
-        return content_hash(data, config, formats, step)
+    def digest(text: str, formats=("gif",), step=None, stem="h") -> str:
+        data, _config = read_config(write(tmp_path, "h.yaml", text))
+        return content_hash(data, stem, formats, step)
 
     base = digest(TINY)
     assert digest(TINY) == base
     assert digest(TINY + "render: {fps: 2}\n") != base
+    assert digest(TINY.replace("3", "4")) != base
+    assert digest(TINY, stem="other") != base  # the file's stem names the output
     assert digest(TINY, ("gif", "png")) != base and digest(TINY, ("png", "gif")) == digest(TINY, ("gif", "png"))
     assert digest(TINY, ("png",), 1) != digest(TINY, ("png",), 2)
     monkeypatch.setattr(batch, "__version__", "99.0")
     assert digest(TINY) != base
 
 
-def test_the_hash_covers_resolved_data_not_only_the_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The same text can give other arrays (e.g. a new default seed): the hash must see the arrays."""
-    import convanim.config.data as data_module
+def test_the_hash_covers_convanims_own_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same text can give other pictures when convanim changes (a new default seed, a new renderer): the
+    hash covers the source of every module, so any code change renders again."""
+    import shutil
 
-    data, config = read_config(write(tmp_path, "d.yaml", TINY))
-    before = content_hash(data, config, ("gif",))
-    monkeypatch.setitem(data_module.DEFAULT_RANDOM, "input", {"seed": 123, "low": 0, "high": 3})
-    data, config = read_config(tmp_path / "d.yaml")
-    assert content_hash(data, config, ("gif",)) != before
+    fingerprint = batch.code_fingerprint
+    copy = tmp_path / "pkg" / "convanim"
+    shutil.copytree(Path(batch.__file__).parents[1], copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(batch, "__file__", str(copy / "app" / "batch.py"))
+    fingerprint.cache_clear()
+    before = fingerprint()
+    assert before == fingerprint.__wrapped__()  # deterministic
+    data_module = copy / "config" / "data.py"
+    data_module.write_text(data_module.read_text() + "\n# a change\n")
+    assert fingerprint.__wrapped__() != before
+    fingerprint.cache_clear()
+
+
+def test_an_up_to_date_config_is_not_parsed(cfgs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    run(plan([cfgs], out), jobs=1)
+    monkeypatch.setattr(batch, "parse_bytes", lambda *a: pytest.fail("parsed an up-to-date config"))
+    again = plan([cfgs], out)
+    assert len(again.fresh) == 5 and again.todo == ()
+    monkeypatch.undo()
+    (cfgs / "c0.yaml").write_text(TINY + "padding: 1\n")
+    assert [t.name for t in plan([cfgs], out).todo] == ["c0"]
 
 
 def test_a_corrupt_manifest_means_render_everything(cfgs: Path, tmp_path: Path) -> None:
@@ -170,7 +190,7 @@ def test_biggest_configs_go_first(tmp_path: Path) -> None:
     run(plan([tmp_path / "c"], out), jobs=1)
     entries = manifest(out)
     entries["small"]["seconds"] = 99.0
-    (out / MANIFEST).write_text(json.dumps({"manifest": 1, "outputs": entries}))
+    (out / MANIFEST).write_text(json.dumps({"manifest": batch.MANIFEST_VERSION, "outputs": entries}))
     assert [t.name for t in plan([tmp_path / "c"], out, force=True).todo][0] == "small"
 
 
@@ -284,7 +304,7 @@ def test_interrupt_mid_render_leaves_no_partial_file_nor_stale_entry(cfgs: Path,
     run(plan([cfgs], out), jobs=1)
     (cfgs / "c0.yaml").write_text(TINY + "padding: 2\n")
     (cfgs / "c1.yaml").write_text(TINY + "padding: 2\n")
-    original, calls = raster.RasterRenderer.frame, []
+    original, calls = raster.RasterRenderer.update, []
 
     def frame(self, i):  # the second config to render is interrupted on its third frame
         calls.append(i)
@@ -292,7 +312,7 @@ def test_interrupt_mid_render_leaves_no_partial_file_nor_stale_entry(cfgs: Path,
             raise KeyboardInterrupt
         return original(self, i)
 
-    monkeypatch.setattr(raster.RasterRenderer, "frame", frame)
+    monkeypatch.setattr(raster.RasterRenderer, "update", frame)
     with pytest.raises(KeyboardInterrupt):
         run(plan([cfgs], out), jobs=1)
     assert leftovers(out) == []

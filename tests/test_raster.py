@@ -11,7 +11,7 @@ import pytest
 
 from convanim.core.scene import Polygon, Scene, Segment, Text
 from convanim.core.text import font_path
-from convanim.draw import RasterRenderer, raster, render_frame, render_frames
+from convanim.draw import RasterRenderer, coverage, render_frame, render_frames
 
 WHITE, BLUE, SHADE, GRID = (255, 255, 255), (0x26, 0x8B, 0xD2), (0x07, 0x36, 0x42), (0x00, 0x2B, 0x36)
 
@@ -188,7 +188,7 @@ def test_frames_are_independent_arrays():
 
 
 def test_text_draws_near_its_anchor_and_is_cached():
-    raster._text_mask.cache_clear()
+    coverage.text_mask.cache_clear()
     t = Text(xy=(40, 30), text="0·3 + 1", size=14, color="#000000", anchor="mm")
     img = render_frame(scene([t]), 0)
     ys, xs = np.nonzero(img[..., 0] < 100)
@@ -196,7 +196,7 @@ def test_text_draws_near_its_anchor_and_is_cached():
     assert abs((xs.min() + xs.max()) / 2 - 40) < 3 and abs((ys.min() + ys.max()) / 2 - 30) < 3
     sc = scene(frame=lambda i: (t,), n=5, dyn=frozenset({0}))
     list(render_frames(sc))
-    info = raster._text_mask.cache_info()
+    info = coverage.text_mask.cache_info()
     assert info.misses == 1 and info.hits >= 1
 
 

@@ -210,8 +210,8 @@ def test_a_failed_render_keeps_the_older_file(tmp_path, monkeypatch):
             raise RuntimeError("disk on fire")
         return original(self, i)
 
-    original = raster.RasterRenderer.frame
-    monkeypatch.setattr(raster.RasterRenderer, "frame", boom)
+    original = raster.RasterRenderer.update
+    monkeypatch.setattr(raster.RasterRenderer, "update", boom)
     with pytest.raises(RuntimeError):
         render(cfg, tmp_path)
     assert gif.read_bytes() == before

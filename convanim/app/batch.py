@@ -1,13 +1,15 @@
 """Batch rendering: collect configs, plan their outputs, skip the unchanged ones, render the rest in parallel.
 
-``plan()`` reads every config named by files, folders and glob patterns, works out the files each writes,
+``plan()`` finds every config named by files, folders and glob patterns, works out the files each writes,
 refuses two configs writing one file, and checks a manifest in the output folder: a config whose content
-hash (its file's bytes, its resolved data, render options, formats, step and the convanim version) and
-files are unchanged is up to date. ``run()`` renders the rest, the most expensive first, in worker
-processes that receive paths only. Every error is collected, one line each, and the good configs are
-still written. The manifest records a config only after all of its files were written atomically, and is
-itself written atomically after each config, so an interrupted batch leaves no partial file and no stale
-entry: the next run picks up where it stopped.
+hash (its file's bytes and name, the formats, the step, and convanim itself: its version and the source of
+every module, so a code change renders again) and files are unchanged is up to date, decided without
+parsing it. Only configs to render (or all of them, with ``details=True``, for the gallery's titles and
+alt text) are parsed. ``run()`` renders the rest, the most expensive first, in worker processes that
+receive paths only. Every error is collected, one line each, and the good configs are still written. The
+manifest records a config only after all of its files were written atomically, and is itself written
+atomically after each config, so an interrupted batch leaves no partial file and no stale entry: the next
+run picks up where it stopped.
 
 The output folder is shared state. ``run()`` holds a lock on it (``core.files.folder_lock``) while it renders
 and writes the manifest, re-reads the manifest under the lock (another batch may have rendered some configs
@@ -16,8 +18,8 @@ manifest is read only if it is a regular file of at most ``MAX_MANIFEST_BYTES``;
 convanim writes are dropped. Folders are walked without following a symbolic link back into a folder
 already visited, so link cycles end.
 
-This module imports numpy and yaml (to hash a config's data) but never PIL, matplotlib or torch, so a
-run with nothing to do stays fast; workers load the renderers they need.
+A run with nothing to do imports neither numpy nor YAML, Pillow, matplotlib or torch; workers load the
+renderers they need.
 """
 
 from __future__ import annotations
@@ -32,21 +34,21 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
-from ..config import Config
-from ..config.load import read_config_file
+from ..config.source import config_text, read_config_bytes
 from ..core.errors import ConvanimError
 from ..core.files import Unreadable, folder_lock, read_regular, signals_deferred, sweep_stale, write_text_atomic
 from ..core.spec import ConvSpec
-from .pipeline import alt_text, n_frames, output_paths
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Config
 
 MANIFEST = ".convanim-manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 MAX_MANIFEST_BYTES = 16 << 20  # a larger manifest is not ours: it is ignored, and replaced
 SUFFIXES = (".yaml", ".yml")
 _GLOB_CHARS = frozenset("*?[")
@@ -60,9 +62,9 @@ class Task:
 
     path: Path  # the config file, as given (or as found in a folder)
     name: str  # the output name, the manifest's key
-    title: str
-    spec: ConvSpec
-    alt: str  # the figure's alt text
+    title: str  # "" for an up-to-date config that was not parsed (see ``plan(details=...)``)
+    spec: ConvSpec | None  # None when not parsed
+    alt: str  # the figure's alt text ("" when not asked for)
     hash: str  # content_hash(...) at planning time
     outputs: tuple[Path, ...]  # out_dir / NAME.EXT (a folder for PNG frames)
     cost: float  # estimated seconds to render: the last run's time, else a guess from the spec
@@ -229,38 +231,34 @@ def collect(sources: Iterable[str | os.PathLike[str]], *, recursive: bool = Fals
 def read_config(path: str | os.PathLike[str], source: str | None = None) -> tuple[bytes, Config]:
     """A config file's bytes (read once) and its Config (named after the file unless it has ``name:``);
     ``source`` names the file in messages (default: ``path``)."""
+    from ..config.load import read_config_file
+
     return read_config_file(path, source)
 
 
-def _arrays(value: Any) -> Iterator[np.ndarray]:
-    if isinstance(value, np.ndarray):
-        yield value
-    elif isinstance(value, tuple):
-        for v in value:
-            yield from _arrays(v)
+@cache
+def code_fingerprint() -> bytes:
+    """SHA-256 of convanim's own source: every module's path and text (a few ms, once per process)."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.digest()
 
 
-def content_hash(text: bytes | str, config: Config, formats: Iterable[str], step: int | None = None) -> str:
-    """The hex SHA-256 of everything an output depends on: the config text, its resolved data and every
-    other field (render options, layers, ...), the formats, the step and the convanim version."""
+def content_hash(text: bytes | str, stem: str, formats: Iterable[str], step: int | None = None) -> str:
+    """The hex SHA-256 of everything an output depends on: the config text and the file's stem (its default
+    name), the formats, the step, and convanim (its version and source), so data, options and any change
+    to the code that draws them are all seen without parsing the config."""
     h = hashlib.sha256()
 
     def put(label: str, data: bytes) -> None:
         h.update(label.encode() + b"\0" + len(data).to_bytes(8, "little") + data)
 
     put("convanim", __version__.encode())
+    put("code", code_fingerprint())
     put("text", text.encode() if isinstance(text, str) else text)
-    for f in dataclasses.fields(config):
-        if f.name in ("source", "raw", "lines"):
-            continue
-        value = getattr(config, f.name)
-        arrays = list(_arrays(value))
-        if arrays:
-            for a in arrays:
-                a = np.ascontiguousarray(a)
-                put(f.name, f"{a.dtype.str}{a.shape}".encode() + a.tobytes())
-        else:
-            put(f.name, repr(value).encode())
+    put("stem", stem.encode())
     put("formats", ",".join(sorted(set(map(str, formats)))).encode())
     put("step", repr(step).encode())
     return h.hexdigest()
@@ -335,33 +333,33 @@ def _is_fresh(entry: dict[str, Any] | None, digest: str, files: tuple[str, ...],
 
 def plan(sources: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str] = "output",
          formats: Iterable[str] = ("gif",), step: int | None = None, *, recursive: bool = False,
-         force: bool = False) -> Plan:
-    """Read every config named by ``sources`` and decide what to render into ``out_dir``.
+         force: bool = False, details: bool = False) -> Plan:
+    """Find every config named by ``sources`` and decide what to render into ``out_dir``.
 
-    Two configs that would write the same file are an error naming both, and then nothing is rendered.
+    A config the manifest shows up to date is not parsed unless ``details`` asks for every task's title,
+    spec and alt text. Two configs that would write the same file are an error naming both, and then
+    nothing is rendered.
     """
     out = Path(out_dir)
     formats = tuple(dict.fromkeys(formats))
     paths, errors = collect(sources, recursive=recursive)
     manifest = load_manifest(out)
+    recorded = {entry.get("config"): name for name, entry in manifest.items()}
     tasks: list[Task] = []
     configs: dict[str, Config] = {}
     for path in paths:
         try:
-            data, config = read_config(path)
-            outputs = tuple(output_paths(config, out, formats, step))
-            n_frames(config)  # every size limit, from the spec alone
-            alt = alt_text(config)
+            data = read_config_bytes(path)
+            digest = content_hash(data, path.stem, formats, step)
+            task = None if details or force else _recorded_task(path, digest, manifest, recorded, out)
+            if task is None:
+                config = parse_bytes(data, path)
+                configs[str(path)] = config
+                task = _parsed_task(path, config, digest, manifest, out, formats, step, details)
         except ConvanimError as err:
             errors.append(str(err))
             continue
-        configs[str(path)] = config
-        entry = manifest.get(config.name)
-        seconds = entry.get("seconds") if entry else None
-        cost = float(seconds) if isinstance(seconds, (int, float)) else _guess_seconds(config.spec, config)
-        tasks.append(Task(path=path, name=config.name, title=config.title, spec=config.spec,
-                          alt=alt,
-                          hash=content_hash(data, config, formats, step), outputs=outputs, cost=cost))
+        tasks.append(task)
     clashes = _clashes(tasks, configs, out)
     if clashes:
         return Plan(out_dir=out, formats=formats, step=step, tasks=tuple(tasks), todo=(), fresh=(),
@@ -374,6 +372,43 @@ def plan(sources: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[s
                 fresh=tuple(fresh), errors=tuple(errors), force=force)
 
 
+def parse_bytes(data: bytes, path: Path) -> Config:
+    """The Config of a config file's bytes (named after the file unless it has ``name:``)."""
+    from ..config import parse_config
+
+    return parse_config(config_text(data, str(path)), source=str(path), default_name=path.stem)
+
+
+def _recorded_task(path: Path, digest: str, manifest: dict[str, dict[str, Any]], recorded: dict[Any, str],
+                   out: Path) -> Task | None:
+    """The task of a config the manifest records with this hash and whose files are all there (not parsed:
+    the hash covers its text, name and convanim itself); None otherwise."""
+    name = recorded.get(Path(path).as_posix())
+    entry = manifest.get(name) if name is not None else None
+    files = entry.get("files") if entry is not None else None
+    if entry is None or entry.get("hash") != digest or not isinstance(files, list) or not all(
+            isinstance(f, str) and (out / f).exists() for f in files):
+        return None
+    seconds = entry.get("seconds")
+    cost = float(seconds) if isinstance(seconds, (int, float)) else 0.0
+    return Task(path=path, name=name, title="", spec=None, alt="", hash=digest, outputs=tuple(out / f for f in files),
+                cost=cost)
+
+
+def _parsed_task(path: Path, config: Config, digest: str, manifest: dict[str, dict[str, Any]], out: Path,
+                 formats: tuple[str, ...], step: int | None, details: bool) -> Task:
+    from .pipeline import alt_text, n_frames, output_paths
+
+    outputs = tuple(output_paths(config, out, formats, step))
+    n_frames(config)  # every size limit, from the spec alone
+    alt = alt_text(config) if details else ""
+    entry = manifest.get(config.name)
+    seconds = entry.get("seconds") if entry else None
+    cost = float(seconds) if isinstance(seconds, (int, float)) else _guess_seconds(config.spec, config)
+    return Task(path=path, name=config.name, title=config.title, spec=config.spec, alt=alt, hash=digest,
+                outputs=outputs, cost=cost)
+
+
 def _clashes(tasks: list[Task], configs: dict[str, Config], out: Path) -> list[str]:
     """One error per config that would write (into) a file another config writes, or the manifest."""
     root = os.path.normcase(os.path.abspath(out))
@@ -381,13 +416,18 @@ def _clashes(tasks: list[Task], configs: dict[str, Config], out: Path) -> list[s
     for task in tasks:
         for p in task.outputs:
             owner.setdefault(os.path.normcase(os.path.abspath(p)), task)
+
+    def error(task: Task, message: str) -> str:
+        config = configs.get(str(task.path)) or parse_bytes(read_config_bytes(task.path), Path(task.path))
+        return str(config.error("name", message))
+
     errors = []
     for task in tasks:
         for p in task.outputs:
             path = os.path.normcase(os.path.abspath(p))
             shown = Path(os.path.relpath(path, root)).as_posix()
             if path == os.path.join(root, os.path.normcase(MANIFEST)):
-                errors.append(str(configs[str(task.path)].error("name", f"would overwrite the manifest {shown}")))
+                errors.append(error(task, f"would overwrite the manifest {shown}"))
                 break
             # The same file, or a file inside another config's folder of PNG frames.
             other = owner.get(path)
@@ -395,8 +435,8 @@ def _clashes(tasks: list[Task], configs: dict[str, Config], out: Path) -> list[s
             while (other is None or other is task) and parent.startswith(root) and parent != root:
                 other, parent = owner.get(parent), os.path.dirname(parent)
             if other is not None and other is not task:
-                message = f"would write {shown}, which {other.path} writes too (give one of them another name)"
-                errors.append(str(configs[str(task.path)].error("name", message)))
+                errors.append(error(task, f"would write {shown}, which {other.path} writes too (give one of "
+                                          "them another name)"))
                 break
     return errors
 
@@ -408,7 +448,7 @@ def _render_one(path: str, out_dir: str, formats: tuple[str, ...], step: int | N
     start = time.perf_counter()
     try:
         data, config = read_config(path)
-        digest = content_hash(data, config, formats, step)
+        digest = content_hash(data, Path(path).stem, formats, step)
         from .pipeline import render
 
         written = render(config, out_dir, formats, step)

@@ -209,8 +209,8 @@ def gallery(configs: tuple[str, ...], out_dir: str, recursive: bool, jobs: int |
 
     check_title(title)
     check_pages(out_dir)  # before rendering: never into a folder whose README.md is someone else's
-    result = _run_batch(plan(configs, out_dir, ("gif", "html"), None, recursive=recursive, force=force), jobs,
-                        quiet)
+    todo = plan(configs, out_dir, ("gif", "html"), None, recursive=recursive, force=force, details=True)
+    result = _run_batch(todo, jobs, quiet)
     if result.done:
         with folder_lock(out_dir, functools.partial(_waiting, out_dir)):
             pages = write_gallery(result.done, out_dir, title=title)

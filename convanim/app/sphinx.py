@@ -125,7 +125,7 @@ class ConvanimDirective(SphinxDirective):
         data, config = self._config()
         fmt = encode.get(self.options.get("format", "gif"))
         step = self.options.get("step", 0 if is_still(fmt) else None)
-        digest = content_hash(data, config, (fmt.name,), step)
+        digest = content_hash(data, config.name, (fmt.name,), step)
         stem = f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', config.name).strip('._') or 'convanim'}-{digest[:16]}"
         alt = self.options.get("alt") or alt_text(config) + ("" if step is None else f"; frame {step + 1}")
         if fmt.mimetype == "image/png":  # every builder can include a PNG

@@ -15,8 +15,7 @@ from typing import Any
 
 from ..core.elementwise import ELEMENTWISE_OPS
 from ..core.errors import ConfigError, SpecError, UsageError
-from ..core.files import Unreadable, read_regular
-from ..core.limits import MAX_FILE_BYTES, check_arrays, check_channels, spec_arrays
+from ..core.limits import check_arrays, check_channels, spec_arrays
 from ..core.options import parse_render
 from ..core.spec import SPEC_FIELDS, ConvSpec
 from .data import check_range, make_values
@@ -24,6 +23,7 @@ from .grads import backward_values
 from .layers import layers_config
 from .model import Config, failer, name_and_title
 from .safe_yaml import load_yaml
+from .source import config_text, read_config_bytes
 
 META_KEYS = ("name", "title", "render")
 CONFIG_KEYS: tuple[str, ...] = (*META_KEYS, *SPEC_FIELDS, "input", "weight", "layers",  # bias is a spec field too
@@ -36,22 +36,10 @@ def read_config_file(path: str | os.PathLike[str], source: str | None = None) ->
     Only a regular file of at most ``MAX_FILE_BYTES`` is read (a FIFO or a device is refused at once);
     ``source`` names the file in messages (default: ``path``).
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise UsageError(f"expected a path to a config file, got {type(path).__name__}")
+    data = read_config_bytes(path, source)
     path = Path(path)
     source = str(path) if source is None else source
-    try:
-        data = read_regular(path, MAX_FILE_BYTES)
-    except FileNotFoundError:
-        raise ConfigError(source, None, None, "no such file") from None
-    except Unreadable as err:
-        hint = " (convanim's documented limit for a config)" if "larger than" in str(err) else ""
-        raise ConfigError(source, None, None, f"{err}{hint}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise ConfigError(source, line, None, f"is not UTF-8 text: {err.reason} at byte {err.start}") from None
+    text = config_text(data, source)
     return data, parse_config(text, source=source, default_name=path.stem)
 
 

@@ -16,7 +16,8 @@ from PIL import Image
 from ..core.files import atomic_path
 from ..core.options import RenderOptions
 from ..core.scene import Scene
-from .common import bbox, check_fps, frames_of, plays, raster_frames, repeats_for, repeats_of
+from ..draw.frame import FrameUpdate
+from .common import check_fps, plays, raster_updates, repeats_for, repeats_of, union, updates_of
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -39,7 +40,7 @@ def _encode_png(pixels: np.ndarray) -> tuple[bytes, bytes]:
     return dict(chunks)[b"IHDR"], b"".join(d for k, d in chunks if k == b"IDAT")
 
 
-def write_apng(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fps: float = 10.0,
+def write_apng(path: str | os.PathLike[str], frames: Iterable[np.ndarray | FrameUpdate], *, fps: float = 10.0,
                loop: bool | int | None = 0) -> Path:
     """An animated PNG, streamed: each frame after the first stores only the rectangle that changed."""
     fps, repeats = check_fps(fps), repeats_of(loop)
@@ -49,26 +50,27 @@ def write_apng(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fp
     path = Path(path)
     with atomic_path(path) as tmp, open(tmp, "wb") as fp:
         fp.write(b"\x89PNG\r\n\x1a\n")
-        prev, seq, count, actl_at = None, 0, 0, 0
-        for frame in frames_of(frames):
-            if prev is None:
+        seq, count, actl_at = 0, 0, 0
+        for update in updates_of(frames):
+            frame = update.pixels
+            if update.boxes is None:
                 y0, y1, x0, x1 = 0, frame.shape[0], 0, frame.shape[1]
             else:
-                y0, y1, x0, x1 = bbox((frame != prev).any(axis=2)) or (0, 1, 0, 1)
+                y0, y1, x0, x1 = union(update.boxes) or (0, 1, 0, 1)
             ihdr, idat = _encode_png(frame[y0:y1, x0:x1])
-            if prev is None:
+            if count == 0:
                 fp.write(_chunk(b"IHDR", ihdr))
                 actl_at = fp.tell()
                 fp.write(_chunk(b"acTL", struct.pack(">II", 0, plays(repeats))))
             fp.write(_chunk(b"fcTL", struct.pack(">IIIIIHHBB", seq, x1 - x0, y1 - y0, x0, y0,
                                                  delay.numerator, delay.denominator, 0, 0)))
             seq += 1
-            if prev is None:
+            if count == 0:
                 fp.write(_chunk(b"IDAT", idat))
             else:
                 fp.write(_chunk(b"fdAT", struct.pack(">I", seq) + idat))
                 seq += 1
-            prev, count = frame, count + 1
+            count += 1
         fp.write(_chunk(b"IEND", b""))
         fp.seek(actl_at)
         fp.write(_chunk(b"acTL", struct.pack(">II", count, plays(repeats))))
@@ -77,4 +79,4 @@ def write_apng(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fp
 
 def save(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
     """The scene as an animated PNG (one frame with ``step``)."""
-    return write_apng(path, raster_frames(scene, step), fps=options.fps, loop=repeats_for(options.loop))
+    return write_apng(path, raster_updates(scene, step), fps=options.fps, loop=repeats_for(options.loop))

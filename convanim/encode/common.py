@@ -1,9 +1,11 @@
 """What every encoder shares: validated frame streams, loop counts, frame durations, changed rectangles.
 
-Every writer consumes ``frames`` (any iterable of (height, width, 3) uint8 arrays, e.g. a generator) one
-frame at a time, writes into a temporary file beside the target and moves it into place only when the
-whole animation is written: on any error no partial file remains and an older file is left untouched.
-Outputs carry no timestamps, so equal frames give equal bytes.
+Every writer consumes ``frames`` one frame at a time: any iterable of (height, width, 3) uint8 arrays (e.g.
+a generator), or of ``draw.FrameUpdate``s, which carry the rectangles that changed since the frame before
+(the raster renderer's output: then no writer compares or copies whole frames). ``updates_of`` turns plain
+arrays into updates by comparing each with the one before. Writers write into a temporary file beside the
+target and move it into place only when the whole animation is written: on any error no partial file
+remains and an older file is left untouched. Outputs carry no timestamps, so equal frames give equal bytes.
 
 ``loop`` is the same everywhere: ``0`` or ``True`` plays forever, ``None`` or ``False`` plays once, an int
 ``n > 0`` plays once and then repeats ``n`` times (GIF loop count ``n``; APNG/WebP play count ``n + 1``).
@@ -19,6 +21,7 @@ import numpy as np
 
 from ..core.errors import ConvanimError
 from ..core.scene import Scene
+from ..draw.frame import FrameUpdate
 
 
 class EncodeError(ConvanimError):
@@ -75,19 +78,46 @@ def bbox(changed: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
-def changed_box(frame: np.ndarray, prev: np.ndarray) -> tuple[int, int, int, int] | None:
-    """(y0, y1, x0, x1) of the pixels that differ between two RGB frames (compared as byte rows)."""
-    h = frame.shape[0]
-    neq = np.ascontiguousarray(frame).reshape(h, -1) != prev.reshape(h, -1)
-    box = bbox(neq)
-    return None if box is None else (box[0], box[1], box[2] // 3, (box[3] + 2) // 3)
+def updates_of(frames: Iterable[np.ndarray | FrameUpdate]) -> Iterator[FrameUpdate]:
+    """Validated frames as FrameUpdates (each valid until the next is taken). Plain arrays are compared
+    with the array before (one box around the changes); updates from the renderer pass as they are, except
+    that the first is always written whole."""
+    shape, prev = None, None
+    for k, frame in enumerate(frames):
+        pixels = frame.pixels if isinstance(frame, FrameUpdate) else next(frames_of([frame]))
+        if shape is None:
+            shape = pixels.shape
+        elif pixels.shape != shape:
+            raise EncodeError(f"frame size changed from {shape[:2]} to {pixels.shape[:2]}")
+        if isinstance(frame, FrameUpdate):
+            yield frame if k else FrameUpdate(index=frame.index, pixels=pixels)
+            continue
+        if prev is None:
+            update = FrameUpdate(index=k, pixels=pixels)
+        else:
+            diff = (pixels != prev).any(axis=2)
+            box = bbox(diff)
+            update = FrameUpdate(index=k, pixels=pixels, boxes=() if box is None else (box,),
+                                 masks=() if box is None else (diff[box[0]:box[1], box[2]:box[3]],))
+        prev = pixels.copy()
+        yield update
+    if shape is None:
+        raise EncodeError("no frames to write")
 
 
-def raster_frames(scene: Scene, step: int | None = None) -> Iterator[np.ndarray]:
-    """The scene's RGB frames, lazily; only frame ``step`` when one is given."""
-    from ..draw import render_frame, render_frames
+def union(boxes: Iterable[tuple[int, int, int, int]]) -> tuple[int, int, int, int] | None:
+    """The rectangle around ``boxes`` (None if there are none)."""
+    boxes = list(boxes)
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), max(b[3] for b in boxes))
 
-    return iter([render_frame(scene, step)]) if step is not None else render_frames(scene)
+
+def raster_updates(scene: Scene, step: int | None = None) -> Iterator[FrameUpdate]:
+    """The scene's frames as updates, lazily; only frame ``step`` when one is given."""
+    from ..draw import render_updates
+
+    return render_updates(scene, step)
 
 
 def repeats_for(loop: int) -> int | None:

@@ -77,9 +77,15 @@ def _lut(palette: tuple[RGB, ...]) -> np.ndarray:
     return lut
 
 
-def quantize(frame: np.ndarray, palette: Sequence[RGB]) -> np.ndarray:
-    """Palette indices (height, width) uint8 of an RGB frame, nearest colour via a lookup table."""
-    lut = _lut(tuple(tuple(int(v) for v in c) for c in palette))
+def lookup(palette: Sequence[RGB]) -> np.ndarray:
+    """The nearest-colour lookup table of a palette (for ``quantize``; built once per palette)."""
+    return _lut(tuple(tuple(int(v) for v in c) for c in palette))
+
+
+def quantize(frame: np.ndarray, palette: Sequence[RGB] | np.ndarray) -> np.ndarray:
+    """Palette indices (height, width) uint8 of an RGB frame, nearest colour via a lookup table (``palette``
+    may be the table itself, from ``lookup``)."""
+    lut = palette if isinstance(palette, np.ndarray) else lookup(palette)
     g = frame >> (8 - _BITS)
     key = g[..., 0].astype(np.uint32)
     key <<= _BITS

@@ -1,0 +1,255 @@
+"""Cost proportional to what changes: the renderer's reports of what changed are exact, and every encoder that
+writes only the changes (or reuses what did not change) gives the same pictures as writing whole frames."""
+
+from __future__ import annotations
+
+import io
+import re
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from convanim.app.pipeline import as_config, load_config, render, scene_of
+from convanim.core.scene import Polygon, Scene, Segment, Text
+from convanim.draw import RasterRenderer, render_updates
+from convanim.draw.tiles import TileStore
+from convanim.encode.deflate import ZStream, compressed, zeros
+from convanim.encode.gif import write_gif
+from convanim.encode.lzw import pillow_lzw, runs_lzw
+from convanim.encode.png import BandedPng, write_png_frames
+from convanim.encode.webp import write_webp
+
+CONFIGS = Path(__file__).parents[1] / "configs"
+
+
+def scenes() -> dict[str, Scene]:
+    return {
+        "stacked": scene_of(as_config(input_size=7, kernel_size=3, padding=1)),
+        "flat+caption": scene_of(as_config(input_size=6, kernel_size=3, padding=1,
+                                           render={"numbers": True, "caption": True})),
+        "progressive": scene_of(as_config(input_size=5, kernel_size=3, render={"reveal": "progressive"})),
+        "layers": scene_of(load_config(CONFIGS / "receptive_field_3_layers.yaml")),
+        "channels": scene_of(load_config(CONFIGS / "rgb_to_2_channels.yaml")),
+    }
+
+
+def decoded(path) -> list[np.ndarray]:
+    im = Image.open(path)
+    out = []
+    for k in range(getattr(im, "n_frames", 1)):
+        im.seek(k)
+        out.append(np.asarray(im.convert("RGB")))
+    return out
+
+
+# ---------------------------------------------------------------- the renderer's updates
+
+@pytest.mark.parametrize("name", ["stacked", "flat+caption", "progressive", "layers", "channels"])
+def test_updates_report_exactly_the_pixels_that_changed(name):
+    scene = scenes()[name]
+    prev = None
+    for update in RasterRenderer(scene).updates():
+        frame = update.pixels.copy()
+        assert not update.pixels.flags.writeable
+        if prev is None:
+            assert update.boxes is None  # the first frame is written whole
+        else:
+            truth = (frame != prev).any(axis=2)
+            seen = np.zeros_like(truth)
+            for (y0, y1, x0, x1), mask in zip(update.boxes, update.masks, strict=True):
+                assert mask.shape == (y1 - y0, x1 - x0)
+                assert mask[0].any() and mask[-1].any() and mask[:, 0].any() and mask[:, -1].any()  # tight
+                assert not seen[y0:y1, x0:x1].any()  # disjoint
+                seen[y0:y1, x0:x1] = mask
+            assert np.array_equal(seen, truth), update.index
+        prev = frame
+
+
+def test_separate_changes_come_as_separate_boxes():
+    """A caption under the grids, the window and the output cell are far apart: three boxes, not one."""
+    scene = scenes()["flat+caption"]
+    updates = RasterRenderer(scene).updates()
+    next(updates)
+    update = next(updates)
+    area = sum((y1 - y0) * (x1 - x0) for y0, y1, x0, x1 in update.boxes)
+    ys, xs = [b[0] for b in update.boxes] + [b[1] for b in update.boxes], [b[2] for b in update.boxes] + [
+        b[3] for b in update.boxes]
+    assert len(update.boxes) >= 3 and area < 0.5 * (max(ys) - min(ys)) * (max(xs) - min(xs))
+
+
+def test_shapes_hidden_under_an_opaque_static_layer_are_neither_drawn_nor_reported():
+    plane = Polygon(points=((40, 0), (80, 0), (80, 60), (40, 60)), fill="#2aa198", z=30)
+    scene = Scene(width=80, height=60, background="#ffffff", static=(plane,), n_frames=3, dynamic_z=frozenset({20}),
+                  frame=lambda i: (Segment(start=(0, 10 + 10 * i), end=(80, 10 + 10 * i), color="#000000", z=20),))
+    renderer = RasterRenderer(scene)
+    renderer.update(0)
+    update = renderer.update(1)
+    assert update.boxes and max(x1 for _y0, _y1, _x0, x1 in update.boxes) <= 40
+
+
+def test_static_layers_keep_only_the_tiles_that_are_not_one_colour():
+    scene = scene_of(as_config(input_size=24, kernel_size=3, padding=1, render={"numbers": True}))
+    renderer = RasterRenderer(scene)
+    tiles = renderer.grid[0] * renderer.grid[1]
+    base = renderer.bands[0].store
+    assert base.used < 0.2 * tiles  # cell fills are flat colours: kept as one colour a tile
+    store = TileStore((2, 2), 3, np.zeros(3, np.float32), 4)
+    store.put(np.array([0, 1]), np.array([0, 1]), np.stack([np.full((16, 16, 3), 7, np.float32),
+                                                            np.arange(768, dtype=np.float32).reshape(16, 16, 3)]))
+    assert store.used == 1 and np.array_equal(store.gather(np.array([0]), np.array([0]))[0], np.full((16, 16, 3), 7))
+
+
+# ---------------------------------------------------------------- GIF
+
+def runs_of(a: np.ndarray) -> tuple[list[int], list[int]]:
+    flat = a.ravel()
+    starts = np.flatnonzero(np.concatenate([[True], flat[1:] != flat[:-1]]))
+    return flat[starts].tolist(), np.diff(np.append(starts, flat.size)).tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(bits=st.integers(2, 8), h=st.integers(1, 40), w=st.integers(1, 90), seed=st.integers(0, 2**31),
+       sparse=st.booleans())
+def test_the_run_encoder_gives_pillows_lzw_bit_for_bit(bits, h, w, seed, sparse):
+    rng = np.random.default_rng(seed)
+    if sparse:  # a transparent rectangle with a few changes: long runs, the bulk path
+        a = np.full((h, w), (1 << bits) - 1, np.uint8)
+        n = int(rng.integers(0, 6))
+        a.ravel()[rng.integers(0, h * w, n)] = rng.integers(0, 1 << bits, n)
+    else:
+        a = rng.integers(0, 1 << bits, (h, w)).astype(np.uint8)
+    assert runs_lzw(*runs_of(a), bits) == pillow_lzw(a, bits)
+
+
+def test_the_run_encoder_handles_full_tables_and_huge_runs():
+    a = np.full((2000, 3000), 15, np.uint8)
+    a[:40, :700] = np.random.default_rng(1).integers(0, 15, (40, 700))  # fills the table, then clears
+    a[1900, 5::97] = 3
+    assert runs_lzw(*runs_of(a), 4) == pillow_lzw(a, 4)
+
+
+def test_gif_from_the_renderers_updates_equals_gif_from_whole_frames(tmp_path):
+    from convanim.draw import render_frames
+    from convanim.encode.gif import gif_palette
+
+    for name, scene in scenes().items():
+        palette = gif_palette(scene, as_config(input_size=3).render.theme)
+        a = write_gif(tmp_path / f"{name}-a.gif", render_updates(scene), fps=2, palette=palette).read_bytes()
+        b = write_gif(tmp_path / f"{name}-b.gif", render_frames(scene), fps=2, palette=palette).read_bytes()
+        assert a == b, name
+        frames = decoded(tmp_path / f"{name}-a.gif")
+        assert len(frames) == scene.n_frames
+
+
+def test_gif_codes_start_at_the_palettes_width(tmp_path):
+    path = render(CONFIGS / "padding_strides.yaml", tmp_path)[0]
+    data = path.read_bytes()
+    table_bits = (data[10] & 7) + 1
+    first_image = data.index(b",", 13 + (3 << table_bits))
+    assert data[first_image + 10] == max(2, table_bits) < 8
+
+
+# ---------------------------------------------------------------- PNG, WebP, deflate pieces
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 70_000), head=st.binary(max_size=40), tail=st.binary(max_size=40))
+def test_zero_runs_and_compressed_pieces_make_one_valid_zlib_stream(n, head, tail):
+    stream = ZStream()
+    for piece in (compressed(head), zeros(n), compressed(tail)):
+        stream.add(piece)
+    assert zlib.decompress(stream.bytes()) == head + bytes(n) + tail  # checks the combined Adler-32 too
+
+
+def test_banded_png_frames_decode_exactly_and_reuse_unchanged_bands(tmp_path):
+    scene = scene_of(as_config(input_size=22, kernel_size=3, padding=1, render={"numbers": True}))
+    assert scene.width * scene.height > 1 << 19  # large enough for the banded writer
+    updates = list(u.pixels.copy() for u in RasterRenderer(scene).updates())[:6]
+    out = write_png_frames(tmp_path / "frames", updates)
+    for k, want in enumerate(updates):
+        assert np.array_equal(np.asarray(Image.open(out / f"frame{k:05d}.png").convert("RGB")), want)
+    png = BandedPng(scene.height, scene.width)
+    renderer = RasterRenderer(scene)
+    png.png(renderer.update(0))
+    before = list(png.pieces)
+    png.png(renderer.update(1))
+    kept = sum(a is b for a, b in zip(before, png.pieces))
+    assert 0 < kept < len(before)  # unchanged bands reused, changed ones recompressed
+
+
+def test_webp_of_changed_rectangles_decodes_exactly(tmp_path):
+    scene = scenes()["flat+caption"]
+    path = write_webp(tmp_path / "a.webp", render_updates(scene), fps=2, method=1, quality=0)
+    want = [u.pixels.copy() for u in RasterRenderer(scene).updates()]
+    got = decoded(path)
+    assert len(got) == len(want)
+    for a, b in zip(got, want, strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_mp4_colours_are_close_to_the_frames(tmp_path):
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    scene = scenes()["flat+caption"]
+    [path] = render(as_config(input_size=6, kernel_size=3, padding=1, render={"numbers": True, "caption": True}),
+                    tmp_path, ["mp4"])
+    reader = imageio_ffmpeg.read_frames(str(path))
+    meta = next(reader)
+    w, h = meta["size"]
+    frames = [np.frombuffer(f, np.uint8).reshape(h, w, 3) for f in reader]
+    for got, want in zip(frames, RasterRenderer(scene).frames(), strict=True):
+        assert np.abs(got[:want.shape[0], :want.shape[1]].astype(int) - want).mean() < 3
+
+
+# ---------------------------------------------------------------- PDF
+
+def test_pdf_draws_static_layers_once_and_pages_match_the_raster_frames(tmp_path):
+    pdfium = pytest.importorskip("pypdfium2")
+    config = as_config(input_size=5, kernel_size=3, padding=1, render={"numbers": True, "caption": True})
+    scene = scene_of(config)
+    [path] = render(config, tmp_path, ["pdf"])
+    data = path.read_bytes()
+    assert len(re.findall(rb"/Type /Page\b", data)) == scene.n_frames
+    assert data.count(b"/Subtype /Form") == 2  # fills, then numbers and grid: each drawn once
+    assert b"/FontFile2" in data and b"/ToUnicode" in data and b"CreationDate" not in data
+    pdf = pdfium.PdfDocument(str(path))
+    renderer = RasterRenderer(scene)
+    texts = [p.text for p in scene.static if isinstance(p, Text)]
+    for i in (0, 7, scene.n_frames - 1):
+        page = pdf[i]
+        assert (page.get_width(), page.get_height()) == (scene.width, scene.height)
+        text = page.get_textpage().get_text_range()
+        caption = [p.text for p in scene.frame(i) if isinstance(p, Text) and p.text.startswith("y[")][0]
+        assert caption in text and all(t in text for t in texts[:5])  # text is text
+        drawn = np.asarray(page.render(scale=1).to_pil().convert("RGB")).astype(int)
+        assert np.abs(drawn - renderer.frame(i)).mean() < 4  # the same picture
+    assert data == render(config, tmp_path / "again", ["pdf"])[0].read_bytes()
+
+
+def test_pdf_pages_cost_their_frame_not_the_static_layer(tmp_path):
+    config = as_config(input_size=12, kernel_size=3, padding=1, render={"numbers": True})
+    [path] = render(config, tmp_path, ["pdf"])
+    data = path.read_bytes()
+    pages = [m for m in re.finditer(rb"<<  /Filter /FlateDecode /Length (\d+) >>", data)]
+    assert pages and max(int(m.group(1)) for m in pages) < 2000  # a page is its frame's few shapes
+    static = int(re.search(rb"/Subtype /Form .*?/Length (\d+)", data).group(1))
+    assert static > 5 * max(int(m.group(1)) for m in pages)
+
+
+def test_pdf_single_step_and_fonts_of_every_family(tmp_path):
+    pdfium = pytest.importorskip("pypdfium2")
+    texts = tuple(Text(xy=(60, 20 + 25 * k), text=f"{f} · −1 → 2", size=12, color="#000000", font=f, anchor=a)
+                  for k, (f, a) in enumerate([("serif", "mm"), ("sans", "ls"), ("mono", "rd")]))
+    scene = Scene(width=120, height=90, background="#ffffff", static=texts, n_frames=3)
+    from convanim.draw import render_vector
+
+    path = render_vector(scene, tmp_path / "t.pdf", "pdf", step=2)
+    pdf = pdfium.PdfDocument(str(path))
+    assert len(pdf) == 1
+    text = pdf[0].get_textpage().get_text_range()
+    for t in texts:
+        assert t.text in text
+    assert io.BytesIO(path.read_bytes()).getvalue().count(b"/Subtype /Type0") == 3
