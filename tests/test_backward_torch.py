@@ -1,9 +1,10 @@
 """Property tests: the backward pass (``convanim.engine.backward``) equals ``torch.autograd`` (float64, 1e-9).
 
-Over random valid layers (1-D and 2-D; convolutions with every padding form and mode, dilation, groups and
-flipped kernels; transposed convolutions; average pooling with ``ceil_mode`` and ``count_include_pad``; max
-pooling with dilation and ``ceil_mode`` on integer inputs, so that windows tie and PyTorch's tie-breaking is
-tested), and a random ``∂L/∂y``:
+Over random valid layers (1-D, 2-D and 3-D; convolutions with every padding form and mode, per-side padding and
+padding values, dilation, groups and flipped kernels; transposed convolutions; average pooling with ``ceil_mode``,
+``count_include_pad`` and ``divisor_override``; max pooling with dilation and ``ceil_mode``; adaptive average and
+max pooling; pooling on integer inputs, so that windows tie and PyTorch's tie-breaking is tested), and a random
+``∂L/∂y``:
 
 * ∂L/∂x, ∂L/∂w and ∂L/∂b equal autograd's;
 * after any frame of the shares view, the gradient on the drawn grid is autograd's gradient of the layer with
@@ -28,11 +29,13 @@ from hypothesis import strategies as st
 from test_engine_torch import (
     SEEDS,
     Case,
+    adaptive_cases,
     assert_close,
     avg_pool_cases,
     conv_cases,
     make_data,
     max_pool_cases,
+    torch_layer,
     transposed_cases,
 )
 from test_views_torch import drawn_input, tensor, weight_as_applied
@@ -43,44 +46,16 @@ from convanim.engine.backward import bias_gradient, spread, weight_gradient
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
 
-ANY_LAYER = st.one_of(conv_cases(), transposed_cases(), avg_pool_cases(), max_pool_cases())
+ANY_LAYER = st.one_of(conv_cases(), transposed_cases(), avg_pool_cases(), max_pool_cases(), adaptive_cases())
 
 
 def data_of(case: Case, seed: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray]:
     """x, weight, bias and ∂L/∂y; pooling inputs are small integers, so windows often tie."""
     rng, x, weight, bias = make_data(case, seed)
-    if case.kind in ("avg_pool", "max_pool"):
+    if case.kind.endswith("pool"):
         x = rng.integers(0, 3, size=x.shape).astype(np.float64)
     grad = rng.standard_normal((case.out_channels, *case.spec.output_size))
     return x, weight, bias, grad
-
-
-def torch_layer(torch: Any, case: Case, xt: Any, wt: Any, bt: Any) -> Any:
-    """The layer on a (1, C, *size) tensor, as PyTorch's functional API computes it (weights as given)."""
-    F = torch.nn.functional
-    nd = case.nd
-    if wt is not None and case.flip:
-        wt = torch.flip(wt, dims=list(range(2, 2 + nd)))
-    if case.kind == "conv":
-        conv = F.conv1d if nd == 1 else F.conv2d
-        if case.padding_mode == "zeros":
-            return conv(xt, wt, bt, stride=case.stride, padding=case.torch_padding, dilation=case.dilation,
-                        groups=case.groups)
-        pads: list[int] = []
-        for n in reversed(range(nd)):
-            pads += [case.before[n], case.after[n]]
-        return conv(F.pad(xt, pads, mode=case.padding_mode), wt, bt, stride=case.stride, dilation=case.dilation,
-                    groups=case.groups)
-    if case.kind == "transposed":
-        fn = F.conv_transpose1d if nd == 1 else F.conv_transpose2d
-        return fn(xt, wt, bt, stride=case.stride, padding=case.torch_padding, output_padding=case.output_padding,
-                  groups=case.groups, dilation=case.dilation)
-    if case.kind == "avg_pool":
-        pool = F.avg_pool1d if nd == 1 else F.avg_pool2d
-        return pool(xt, case.kernel, case.stride, case.torch_padding, ceil_mode=case.ceil_mode,
-                    count_include_pad=case.count_include_pad)
-    pool = F.max_pool1d if nd == 1 else F.max_pool2d
-    return pool(xt, case.kernel, case.stride, case.torch_padding, case.dilation, ceil_mode=case.ceil_mode)
 
 
 def autograd(torch: Any, case: Case, x: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None,
@@ -98,8 +73,7 @@ def drawn_gradient(torch: Any, case: Case, x: np.ndarray, weight: np.ndarray, gr
     """(C_in, *drawn): autograd's gradient of a convolution with respect to its drawn input: the padded input
     (a direct convolution), or the zero-inserted, padded input that the flipped, channel-swapped kernel slides
     over with stride 1 (a transposed convolution; checked here to give conv_transpose's output)."""
-    F = torch.nn.functional
-    conv = F.conv1d if case.nd == 1 else F.conv2d
+    conv = getattr(torch.nn.functional, f"conv{case.nd}d")
     drawn = drawn_input(torch, case, x).detach().requires_grad_(True)
     w = weight_as_applied(torch, case, weight)
     if case.kind == "conv":

@@ -321,7 +321,7 @@ BAD = [
     (dict(input_size=[4], kernel_size=2, learn={"target": [1, 2, 3], "steps": 2, "lr": 1},
           render={"pass": "backward"}), "render.pass", "remove pass"),
     (dict(input_size=[4], kernel_size=2, learn={"target": [1, 2, 3], "steps": 2000, "lr": 1}), "render.max_frames",
-     "2001 frames"),
+     "2,001 frames"),
     (dict(input_size=[60], kernel_size=2, learn={"target": {"kernel": [1, -1]}, "steps": 2, "lr": 1}), "learn",
      "the input would be 60 cells"),
 ]

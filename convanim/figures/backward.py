@@ -13,7 +13,7 @@ from dataclasses import replace
 from ..config.model import Config
 from ..core.errors import SpecError
 from ..core.options import Compare, Pass, View, Wrt
-from ..core.spec import ConvSpec, PaddingMode
+from ..core.spec import ConvSpec, Op, PaddingMode
 from ..core.words import dims
 
 MAX_CHANNELS = 4  # input or output channels a backward figure draws
@@ -56,8 +56,7 @@ def torch_call(spec: ConvSpec) -> str:
     """``F.conv_transpose2d(∂L/∂y, w, stride=2, padding=1)``: the functional call a layer makes on ∂L/∂y."""
     line = spec.torch_line()
     name = line[:line.index("(")]
-    fn = {"nn.Conv1d": "F.conv1d", "nn.Conv2d": "F.conv2d", "nn.ConvTranspose1d": "F.conv_transpose1d",
-          "nn.ConvTranspose2d": "F.conv_transpose2d"}[name]
+    fn = "F.conv_transpose" + name[-2:].lower() if name.startswith("nn.ConvTranspose") else "F.conv" + name[-2:]
     args = [a for a in line[len(name) + 1:-1].split(", ") if "=" in a and not a.startswith(("bias=", "kernel_size="))]
     return f"{fn}(∂L/∂y, w{''.join(', ' + a for a in args)})"
 
@@ -74,9 +73,19 @@ def check_backward(config: Config, kind: str) -> None:
         raise SpecError("render.pass", "the backward pass draws one layer; remove pass from a layers: config")
     if config.render.compare is not Compare.NONE:
         raise SpecError("render.compare", f"compares forward figures; remove it to draw the {kind}")
+    if spec.op is Op.LP_POOL:
+        raise SpecError("render.pass", "lp_pool's gradient is no fixed share of ∂L/∂y (it depends on x through a "
+                                       "power), so it has no backward figure; draw its forward pass: remove pass")
     if max(spec.in_channels, spec.out_channels) > MAX_CHANNELS:
         raise SpecError("render.pass", f"the {kind} draws at most {MAX_CHANNELS} input and output channels, got "
                                        f"{spec.in_channels} → {spec.out_channels}")
+
+
+def check_planar(config: Config, what: str, key: str, instead: str) -> None:
+    """The backward figures that lay out grids of cells (shares, weight and bias gradients, learning) draw 1-D
+    and 2-D layers; a 3-D layer is refused naming ``key`` and what draws it (``instead``)."""
+    if config.spec.ndim == 3:
+        raise SpecError(key, f"{what} is drawn for 1-D and 2-D layers; this layer is 3-D ({instead})")
 
 
 def check_grid(shape: tuple[int, ...], what: str, key: str = "render.pass") -> None:

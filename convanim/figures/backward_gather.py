@@ -24,7 +24,7 @@ from ..core.scene import CellGroup, Links, Primitive, Scene, Text
 from ..core.text import text_width
 from ..core.words import dims
 from .backward import check_backward, gradient_config, gradient_layer, is_backward
-from .backward_scatter import GATHER, SpreadFigure, check_spread, spread_alt, spread_info
+from .backward_scatter import GATHER, SpreadFigure, check_shares_planar, check_spread, spread_alt, spread_info
 from .forward import named_planes
 from .geometry import shift, shift_region
 from .links import merge
@@ -117,6 +117,7 @@ class BackwardInput(FigureKind):
         layer = gradient_layer(config.spec)
         if layer is None:
             view = config.render.view
+            check_shares_planar(config, "input gradient")
             if view is not View.GATHER:
                 raise SpecError("render.view", f"∂L/∂x of this layer is no single PyTorch layer, so it has no "
                                                f"{view.value} view; use view: gather or scatter")

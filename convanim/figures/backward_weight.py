@@ -26,7 +26,7 @@ from ..core.words import dims, per_axis
 from ..engine import Role, simulate
 from ..engine.backward import WeightGradient, weight_gradient
 from .alt import alt_text
-from .backward import check_backward, check_grid, check_view, drawn_shape, index, is_backward, lowered
+from .backward import check_backward, check_grid, check_planar, check_view, drawn_shape, index, is_backward, lowered
 from .geometry import as_rows, rc, shade, tint
 from .links import cells_group, per_frame
 from .panels import CellGrid, fills, fit_size, label, lines, numbers, thick_outline
@@ -43,6 +43,7 @@ def check_params(config: Config, kind: str) -> None:
     spec = config.spec
     if spec.is_pool:
         raise SpecError("render.wrt", f"{spec.op.value} has no weights; use wrt: input")
+    check_planar(config, f"the {kind}", "render.pass", "its input gradient is: use wrt: input")
     if config.render.style not in (Style.AUTO, Style.FLAT):
         raise SpecError("render.style", f"the {kind} is drawn flat; remove style: {config.render.style.value}")
     if config.render.reveal is not Reveal.ALL:

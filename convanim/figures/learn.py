@@ -26,7 +26,7 @@ from ..core.words import dims
 from ..engine import simulate
 from ..engine.learn import State, descend
 from .alt import alt_text
-from .backward import MAX_CHANNELS, check_grid, lowered
+from .backward import MAX_CHANNELS, check_grid, check_planar, lowered
 from .geometry import GROUP_HUES, as_rows, tint
 from .links import cells_group, per_frame
 from .panels import CellGrid, fills, fit_size, label, lines, numbers
@@ -401,6 +401,8 @@ class LearnKind(FigureKind):
         if spec.in_channels * spec.out_channels // spec.groups > MAX_CHANNELS:
             raise SpecError("learn", f"draws at most {MAX_CHANNELS} kernels, got {spec.in_channels} → "
                                      f"{spec.out_channels} channels")
+        check_planar(config, "learning a kernel", "learn", "its forward and backward passes are drawn without "
+                                                            "learn:")
         check_grid(spec.input_size, "the input", "learn")
 
     def steps(self, config: Config) -> int:

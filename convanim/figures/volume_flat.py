@@ -59,7 +59,8 @@ class VolumeFlat(VolumeFigure):
                    "input_role": self.role, "frame_steps": self.chans.steps, "trace": self.trace}
         return Scene(width=width, height=height, background=self.theme.background, static=tuple(static),
                      n_frames=self.n_frames, frame=self.frame_fn(bands.planes, (width / 2, caption_y)),
-                     dynamic_z=frozenset({Z.SHADE, Z.MARK}), regions=regions)
+                     dynamic_z=frozenset({Z.SHADE, Z.MARK}), regions=regions, narration=self.narration,
+                     links=self.links(bands.planes))
 
     @cached_property
     def shown(self) -> list[float]:

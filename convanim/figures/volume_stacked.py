@@ -41,7 +41,8 @@ class VolumeStacked(VolumeFigure):
                    "input_role": self.role, "frame_steps": self.chans.steps, "trace": self.trace}
         return Scene(width=width, height=height, background=self.theme.background, static=tuple(static),
                      n_frames=self.n_frames, frame=self.frame_fn(sheets, (width / 2, caption_y)),
-                     dynamic_z=frozenset({Z.SHADE, Z.LINES, Z.MARK}), regions=regions)
+                     dynamic_z=frozenset({Z.SHADE, Z.LINES, Z.MARK}), regions=regions, narration=self.narration,
+                     links=self.links(sheets))
 
     def cell_size(self) -> float:
         """Pixels per cell: conv_arithmetic's 30 at most, less so the tallest column stays about 640 px high."""
