@@ -9,13 +9,16 @@ joins the field's boxes from column to column.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from ..core.scene import Point, Polygon, Primitive, Scene, Segment, Text
+from ..core.scene import CellRef, Links, Point, Polygon, Primitive, Scene, Segment, Text
 from ..core.text import text_width
 from ..engine import Role
 from ..engine.receptive import field
 from .geometry import Plane, Z, extent, grid_lines, runs, shade, shear
+from .links import plane_group
 from .receptive import THIN, Frame, Stack, pads, plane_size
 
 Sheets = list[list[Plane]]  # per plane, its sheets from depth 0 down
@@ -45,7 +48,27 @@ class Volumes(Stack):
                    "fields": self.fields}
         return Scene(width=width, height=height, background=self.theme.background, static=tuple(static),
                      n_frames=self.n_frames, frame=self.frame_fn(sheets), dynamic_z=frozenset({Z.SHADE, Z.LINES}),
-                     regions=regions)
+                     regions=regions, narration=self.narration, links=self.volume_links(sheets))
+
+    def volume_links(self, sheets: Sheets) -> Callable[[], Links]:
+        """One group per depth sheet of every column (``input, slice d 2``; padding sheets ``pad``)."""
+        keys = [(p, d) for p, column in enumerate(sheets) for d in range(len(column))]
+        index = {key: n for n, key in enumerate(keys)}
+
+        def name(p: int, d: int) -> str:
+            before = pads(self.specs, p)[0][0]
+            inside = 0 <= d - before < plane_size(self.specs, p)[0]
+            return f"{self.group_name(p)}, slice {f'd {d - before}' if inside else 'pad'}"
+
+        def ref(p: int, _c: int, at: tuple[int, ...]) -> CellRef | None:
+            d, r, c = at
+            shape = self.roles[p].shape
+            if not all(0 <= v < n for v, n in zip(at, shape)):
+                return None
+            return index[(p, d)], r * shape[2] + c
+
+        groups = lambda: [plane_group(name(p, d), sheets[p][d], self.roles[p].shape[1:]) for p, d in keys]  # noqa: E731
+        return self.field_links(groups, ref, [[0]] * self.n_planes)
 
     def padded_role(self, p: int) -> np.ndarray:
         """Plane ``p``'s cells (INPUT) with the next layer's padding (PADDING) around them, (D', H', W')."""
