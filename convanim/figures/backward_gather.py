@@ -86,7 +86,9 @@ def wrapped(config: Config, layer_config: Config) -> Scene:
         static.append(Text(xy=(0.6 * size, (n + 1) * 1.45 * size), text=text, size=text_size, color=th.caption,
                            anchor="ls", font=font, z=Z_HEADING))
         widths.append(1.2 * size + text_width(text, text_size, font))
-    static += [rename(shift(p, dx, dy)) for p in inner.static]
+    headed = {f"input {dims(layer_config.spec.input_size)}": f"∂L/∂y {dims(layer_config.spec.input_size)}",
+              f"output {dims(layer_config.spec.output_size)}": f"∂L/∂x {dims(layer_config.spec.output_size)}"}
+    static += [rename(shift(p, dx, dy), headed) for p in inner.static]  # a figure naming its own planes (3-D)
 
     def frame(i: int) -> tuple[Primitive, ...]:
         return tuple(rename(shift(p, dx, dy)) for p in inner.frame(i))
@@ -100,8 +102,14 @@ def wrapped(config: Config, layer_config: Config) -> Scene:
                  regions=regions, narration=narration, links=links)
 
 
-def rename(prim: Primitive) -> Primitive:
-    return replace(prim, text=renamed(prim.text)) if isinstance(prim, Text) and prim.text.startswith("y[") else prim
+def rename(prim: Primitive, headed: dict[str, str] | None = None) -> Primitive:
+    """An equation's ``y[...]`` as ``∂L/∂x[...]``; a plane heading the inner figure wrote (``input 2×3×3``) as the
+    gradient it is (``headed``)."""
+    if not isinstance(prim, Text):
+        return prim
+    if headed and prim.text in headed:
+        return replace(prim, text=headed[prim.text])
+    return replace(prim, text=renamed(prim.text)) if prim.text.startswith("y[") else prim
 
 
 class BackwardInput(FigureKind):
