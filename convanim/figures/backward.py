@@ -8,10 +8,12 @@ forward division rounded away); the input gradient of a transposed convolution i
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from ..config.model import Config
 from ..core.errors import SpecError
+from ..core.limits import Amount, check_arrays, check_frames, spec_arrays
 from ..core.options import Compare, Pass, View, Wrt
 from ..core.spec import ConvSpec, Op, PaddingMode
 from ..core.words import dims
@@ -123,3 +125,26 @@ def check_view(config: Config, kind: str, views: tuple[View, ...]) -> None:
 def lowered(text: str) -> str:
     """A layer's alt text inside a sentence: "convolution: 5×5 input, ..." (a leading "1-D" stays)."""
     return text if text[:1].isdigit() else text[0].lower() + text[1:]
+
+
+def gradient_arrays(config: Config, frames: int, *more: Amount, forward: bool = True) -> tuple[Amount, ...]:
+    """What a backward figure allocates before it draws: the forward layer's when it simulates it (its input,
+    weight, drawn grid, products), ∂L/∂y and ``more`` (the figure's own: shares, products with ∂L/∂y); checked
+    against ``render.max_elements``, and ``frames`` against ``render.max_frames``, here: before the figure is
+    laid out (``FigureKind.footprint``)."""
+    check_frames(frames, config.render.max_frames)
+    spec = config.spec
+    out = spec.out_channels * math.prod(spec.output_size)
+    arrays = (*(spec_arrays(spec) if forward else ()),
+              Amount(key="grad_output", what="∂L/∂y (out_channels × output_size)", size=out), *more)
+    check_arrays(arrays, config.render.max_elements)
+    return arrays
+
+
+def shares_amount(spec: ConvSpec) -> Amount:
+    """The shares ∂L/∂y sends back: one per window tap, per ∂L/∂y cell and input channel it reaches (with their
+    targets and sinks)."""
+    per = 1 if spec.is_pool else spec.in_channels // spec.groups
+    size = spec.out_channels * math.prod(spec.output_size) * per * math.prod(spec.kernel_size)
+    return Amount(key="input_size", what="the shares sent back (∂L/∂y cells × window taps × input channels)",
+                  size=size)

@@ -19,12 +19,21 @@ from dataclasses import replace
 
 from ..config.model import Config
 from ..core.errors import SpecError
-from ..core.options import View, Wrt
+from ..core.limits import Amount, Footprint
+from ..core.options import Style, View, Wrt
 from ..core.scene import CellGroup, Links, Primitive, Scene, Text
 from ..core.text import text_width
 from ..core.words import dims
 from .backward import check_backward, gradient_config, gradient_layer, is_backward
-from .backward_scatter import GATHER, SpreadFigure, check_shares_planar, check_spread, spread_alt, spread_info
+from .backward_scatter import (
+    GATHER,
+    SpreadFigure,
+    check_shares_planar,
+    check_spread,
+    spread_alt,
+    spread_footprint,
+    spread_info,
+)
 from .forward import named_planes
 from .geometry import shift, shift_region
 from .links import merge
@@ -139,6 +148,29 @@ class BackwardInput(FigureKind):
             return config.spec.in_channels * math.prod(config.spec.input_size)
         inner = gradient_config(config, layer)
         return kind_of(inner).steps(inner)
+
+    def footprint(self, config: Config) -> Footprint:
+        """The gather-order shares figure's (``spread_footprint``), or the gradient layer's own footprint on ∂L/∂y
+        under the heading lines, with room for the names ``wrapped`` writes left of stacked planes."""
+        layer = gradient_layer(config.spec)
+        frames = self.steps(config) + config.render.hold_last
+        if layer is None:
+            return spread_footprint(config, GATHER, frames)
+        inner = gradient_config(config, layer)
+        kind = kind_of(inner)
+        fp = kind.footprint(inner)
+        size = 15.0
+        lines = headings(config, inner)
+        words = max(1.2 * size + text_width(text, size if font == "sans" else 0.85 * size, font)
+                    for font, text in lines)
+        left = 0.0
+        if kind.name == "layer" and inner.render.resolved_style(layer.ndim) is Style.STACKED:
+            left = text_width(f"∂L/∂y {dims(layer.input_size)}", 0.95 * size, "sans")  # names left of the planes
+        grad = Amount(key="grad_output", what="∂L/∂y (out_channels × output_size)",
+                      size=config.spec.out_channels * math.prod(config.spec.output_size))
+        return replace(fp, frames=frames, arrays=(grad, *fp.arrays),
+                       canvas=(round(max(fp.canvas[0] + left + 0.6 * size, words)),
+                               fp.canvas[1] + round((len(lines) + 0.8) * 1.45 * size)))
 
     def scene(self, config: Config) -> Scene:
         layer = gradient_layer(config.spec)

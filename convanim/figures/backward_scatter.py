@@ -25,6 +25,7 @@ import numpy as np
 from ..config.model import Config
 from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.errors import SpecError
+from ..core.limits import Footprint
 from ..core.options import Reveal, Style, View, Wrt
 from ..core.scene import CellRef, Links, Point, Primitive, Scene, Segment, Text
 from ..core.spec import Op, PaddingMode
@@ -39,12 +40,15 @@ from .backward import (
     check_planar,
     check_view,
     drawn_shape,
+    gradient_arrays,
     gradient_layer,
     index,
     is_backward,
     lowered,
+    shares_amount,
     torch_call,
 )
+from .footprint import canvas_key
 from .geometry import as_rows, edges_over_padding, grid_width, rc, shade, tint
 from .links import cells_group, per_frame
 from .panels import CellGrid, fills, fit_size, label, lines, numbers, thick_outline
@@ -651,6 +655,9 @@ class BackwardScatter(FigureKind):
             max(spec.pad_before), max(spec.pad_after)) > 0
         return spec.n_steps + int(fold)
 
+    def footprint(self, config: Config) -> Footprint:
+        return spread_footprint(config, SCATTER, self.steps(config) + config.render.hold_last)
+
     def scene(self, config: Config) -> Scene:
         return SpreadFigure(config, SCATTER).scene()
 
@@ -659,6 +666,17 @@ class BackwardScatter(FigureKind):
 
     def alt_text(self, config: Config) -> str:
         return spread_alt(config, "each output gradient sent back over the window it read")
+
+
+def spread_footprint(config: Config, order: str, frames: int) -> Footprint:
+    """The shares figure's footprint. Its arrays are checked before anything is made; ``check`` has bounded the
+    drawn grid (24×24 cells, 48 in 1-D) and the channels (4), so the figure is then laid out for real (a few
+    milliseconds) for its canvas. Static layers: below the shades, between the shades and the sums, and the
+    grid lines and notes between the sums and the marks."""
+    arrays = gradient_arrays(config, frames, shares_amount(config.spec))
+    lay = SpreadFigure(config, order).layout()
+    return Footprint(frames=frames, arrays=arrays, canvas=(lay.width, lay.height), layers=3,
+                     canvas_key=canvas_key(config.spec))
 
 
 def sum_text(terms: list[str]) -> str:

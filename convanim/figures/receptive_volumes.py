@@ -126,7 +126,7 @@ class Volumes(Stack):
 
         def frame(i: int) -> tuple[Primitive, ...]:
             prims: list[Primitive] = []
-            boxes = []
+            boxes: list[tuple[Plane, int, int, int, int] | None] = []
             for p, f in enumerate(field(self.specs, self.position(i))):
                 before = pads(self.specs, p)[0]
                 depths, rows, cols = ([v + b for v in axis] for axis, b in zip(f.padded, before))
@@ -134,8 +134,13 @@ class Volumes(Stack):
                     for a, b in runs(rows):
                         for c, e in runs(cols):
                             prims.append(shade(sheets[p][d].box(a, c, b - a, e - c), th, Z.SHADE))
-                boxes.append((sheets[p][min(depths)], min(rows), max(rows) + 1, min(cols), max(cols) + 1))
-            for (pa, a0, a1, b0, b1), (pb, c0, c1, d0, d1) in zip(boxes, boxes[1:]):
+                empty = not (depths and rows and cols)  # a field of padding only: no box, no connectors
+                boxes.append(None if empty else (sheets[p][min(depths)], min(rows), max(rows) + 1, min(cols),
+                                                 max(cols) + 1))
+            for one, two in zip(boxes, boxes[1:]):
+                if one is None or two is None:
+                    continue
+                (pa, a0, a1, b0, b1), (pb, c0, c1, d0, d1) = one, two
                 for rr, cc in ((0, 0), (0, 1), (1, 0), (1, 1)):
                     prims.append(Segment(start=pa.at((a0, a1)[rr], (b0, b1)[cc]), end=pb.at((c0, c1)[rr], (d0, d1)[cc]),
                                          color=th.connector, width=1.0, z=Z.LINES, antialias=False))
