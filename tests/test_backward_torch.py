@@ -46,7 +46,18 @@ from convanim.engine.backward import bias_gradient, spread, weight_gradient
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
 
-ANY_LAYER = st.one_of(conv_cases(), transposed_cases(), avg_pool_cases(), max_pool_cases(), adaptive_cases())
+def window_in_padding(case: Case) -> bool:
+    """Whether a max-pooling window lies entirely in the padding (from the case's own numbers): PyTorch then
+    outputs −∞ and sends that window's gradient to no cell of it (``test_a_window_of_padding_only_is_refused``)."""
+    return case.kind == "max_pool" and any(
+        not any(0 <= o * s - p + t * d < i for t in range(k))
+        for i, k, s, d, p, n_out in zip(case.input_size, case.kernel, case.stride, case.dilation, case.before,
+                                        case.spec.output_size)
+        for o in range(n_out))
+
+
+ANY_LAYER = st.one_of(conv_cases(), transposed_cases(), avg_pool_cases(),
+                      max_pool_cases().filter(lambda c: not window_in_padding(c)), adaptive_cases())
 
 
 def data_of(case: Case, seed: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray]:
@@ -126,6 +137,33 @@ def test_every_frame_of_the_shares_is_autograd_of_the_cells_drawn_so_far(torch, 
         assert_close(folded.reshape(want_x.shape), want_x, f"∂L/∂x after frame {n}")
         if weight is not None:
             assert_close(running, drawn_gradient(torch, case, x, weight, grad * mask), f"drawn grid, frame {n}")
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_a_window_of_padding_only_is_refused(torch, nd):
+    """Max pooling of a 1-wide input with padding 1, kernel 2, dilation 2 along the last axis: both taps of every
+    window fall in the padding, the output is −∞, and autograd sends the gradient to a cell of no window (the
+    first one's to the next input cell, the second's past the input): spread refuses, the figure too."""
+    from convanim.app.pipeline import as_config, scene_of
+    from convanim.core.errors import ConfigError
+
+    size, k, s, p, d = (2,) * (nd - 1) + (1,), (1,) * (nd - 1) + (2,), (1,) * (nd - 1) + (2,), \
+        (0,) * (nd - 1) + (1,), (1,) * (nd - 1) + (2,)
+    spec = ConvSpec(op="max_pool", input_size=size, kernel_size=k, stride=s, padding=p, dilation=d)
+    x = np.arange(1.0, 1.0 + math.prod(size)).reshape(1, *size)
+    xt = torch.from_numpy(x)[None].requires_grad_(True)
+    y = getattr(torch.nn.functional, f"max_pool{nd}d")(xt, k, s, p, d)
+    assert torch.isinf(y).all()
+    y.backward(torch.ones_like(y))
+    # the window's first in-range index is one column past it: in 2-D and 3-D the next row's first cell, which no
+    # window tapped, gets the gradient; in 1-D it is past the input and the gradient is lost
+    assert (xt.grad.sum() > 0) if nd > 1 else (xt.grad.sum() == 0)
+    with pytest.raises(ValueError, match="lies entirely in the padding"):
+        spread(simulate(spec, x), np.ones((1, *spec.output_size)))
+    with pytest.raises(ConfigError, match="render.pass: the max-pooling window of output .* lies entirely in the "
+                                          "padding"):
+        scene_of(as_config(op="max_pool", input_size=list(size), kernel_size=list(k), stride=list(s),
+                           padding=list(p), dilation=list(d), render={"pass": "backward"}))
 
 
 @given(case=conv_cases(), seed=SEEDS)

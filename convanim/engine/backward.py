@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.spec import Op
+from ..core.spec import ConvSpec, Op
 from .scatter import stamp
 from .simulate import Trace
 
@@ -128,6 +128,21 @@ def _shares(trace: Trace, grad_output: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return targets, channels, g * w
 
 
+def padding_window(spec: ConvSpec) -> tuple[int, int] | None:
+    """(axis, output index) of a max-pooling window that lies entirely in the padding, or None. Its output is −∞
+    and PyTorch sends its gradient to no cell of the window (to the cell its first in-range index would be, or
+    past the input), so the backward pass of such a layer is refused."""
+    if not spec.is_max or spec.is_adaptive:
+        return None
+    for axis in range(spec.ndim):
+        i, k, s, d = spec.input_size[axis], spec.kernel_size[axis], spec.stride[axis], spec.dilation[axis]
+        p = spec.pad_before[axis]
+        for o in range(spec.output_size[axis]):
+            if not any(0 <= o * s - p + t * d < i for t in range(k)):
+                return axis, o
+    return None
+
+
 def spread(trace: Trace, grad_output: np.ndarray, *, use_stamp: bool = True) -> Spread:
     """Send ``grad_output`` ``(C_out, *output_size)`` back through the layer ``trace`` recorded.
 
@@ -138,6 +153,10 @@ def spread(trace: Trace, grad_output: np.ndarray, *, use_stamp: bool = True) -> 
     spec = trace.spec
     if spec.op is Op.LP_POOL:
         raise ValueError("lp_pool's gradient is no fixed share of ∂L/∂y: it depends on x through a power")
+    if padding_window(spec) is not None:
+        axis, o = padding_window(spec)  # type: ignore[misc]
+        raise ValueError(f"max-pooling window {o} along axis {axis} lies entirely in the padding: PyTorch sends its "
+                         f"gradient to no cell of it")
     grad_output = np.asarray(grad_output, dtype=np.float64)
     want = (spec.out_channels, *spec.output_size)
     if grad_output.shape != want:

@@ -17,6 +17,7 @@ from ..core.limits import Amount, check_arrays, check_frames, spec_arrays
 from ..core.options import Compare, Pass, View, Wrt
 from ..core.spec import ConvSpec, Op, PaddingMode
 from ..core.words import dims
+from ..engine.backward import padding_window
 
 MAX_CHANNELS = 4  # input or output channels a backward figure draws
 MAX_GRID = (24, 24)  # the drawn input grid, beyond which cells get too small to read
@@ -78,6 +79,12 @@ def check_backward(config: Config, kind: str) -> None:
     if spec.op is Op.LP_POOL:
         raise SpecError("render.pass", "lp_pool's gradient is no fixed share of ∂L/∂y (it depends on x through a "
                                        "power), so it has no backward figure; draw its forward pass: remove pass")
+    empty = padding_window(spec)
+    if empty is not None:
+        axis = ("depth", "row", "column")[empty[0] + 3 - spec.ndim] if spec.ndim > 1 else "cell"
+        raise SpecError("render.pass", f"the max-pooling window of output {axis} {empty[1]} lies entirely in the "
+                                       f"padding: its output is −∞ and PyTorch sends its gradient to no cell of it; "
+                                       f"use less padding or dilation")
     if max(spec.in_channels, spec.out_channels) > MAX_CHANNELS:
         raise SpecError("render.pass", f"the {kind} draws at most {MAX_CHANNELS} input and output channels, got "
                                        f"{spec.in_channels} → {spec.out_channels}")
