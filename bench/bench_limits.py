@@ -1,4 +1,5 @@
-"""Time and memory to refuse each of issue 15's hostile repros, each in a fresh process (printed, no pass/fail).
+"""Time and memory to refuse each of issue 15's hostile repros and those of the backward pass's keys, each in a
+fresh process (printed, no pass/fail).
 
 The time is what ``convanim.render`` takes from the config's text to the refusal (reading, checking, refusing;
 start-up excluded); the memory is the peak resident size the refusal added to the process's. Targets: well
@@ -33,6 +34,17 @@ REPROS = {
     "stride: 10**30": "input_size: 3\nkernel_size: 1\nstride: 1" + "0" * 30 + "\n",
     "products overflow float64": "input_size: [3]\ninput: [1.0e+300, 1, 1]\nweight: [1.0e+300, 1, 1]\n",
     "50 MB list of numbers": None,  # written to a file: refused by its size
+    # the backward pass and learn:
+    "grad_output of a 9e10-cell output": "input_size: [4, 4]\nkernel_size: 1\nstride: 100000\ntransposed: true\n"
+                                         "render: {pass: backward}\n",
+    "learn.target of a 9e10-cell output": "input_size: [4, 4]\nkernel_size: 1\nstride: 100000\ntransposed: true\n"
+                                          "learn: {target: {random: {}}, steps: 2, lr: 0.1}\n",
+    "learn.steps: 10**12": "input_size: [5]\nkernel_size: 2\nlearn: {target: {kernel: [1, -1]}, "
+                           "steps: 1000000000000, lr: 0.1}\n",
+    "learn: 10,000 states of 24x24x2": "input_size: [24, 24]\nin_channels: 2\nout_channels: 2\nkernel_size: 3\n"
+                                        "learn: {target: {random: {}}, steps: 10000, every: 100, lr: 0.001}\n",
+    "learn: 10,001 frames": "input_size: [5]\nkernel_size: 2\nlearn: {target: {kernel: [1, -1]}, steps: 10000, "
+                            "lr: 0.1}\n",
 }
 
 MEASURE = r"""

@@ -1,9 +1,10 @@
 """Property tests: the backward pass (``convanim.engine.backward``) equals ``torch.autograd`` (float64, 1e-9).
 
-Over random valid layers (1-D and 2-D; convolutions with every padding form and mode, dilation, groups and
-flipped kernels; transposed convolutions; average pooling with ``ceil_mode`` and ``count_include_pad``; max
-pooling with dilation and ``ceil_mode`` on integer inputs, so that windows tie and PyTorch's tie-breaking is
-tested), and a random ``∂L/∂y``:
+Over random valid layers (1-D, 2-D and 3-D; convolutions with every padding form and mode, per-side padding and
+padding values, dilation, groups and flipped kernels; transposed convolutions; average pooling with ``ceil_mode``,
+``count_include_pad`` and ``divisor_override``; max pooling with dilation and ``ceil_mode``; adaptive average and
+max pooling; pooling on integer inputs, so that windows tie and PyTorch's tie-breaking is tested), and a random
+``∂L/∂y``:
 
 * ∂L/∂x, ∂L/∂w and ∂L/∂b equal autograd's;
 * after any frame of the shares view, the gradient on the drawn grid is autograd's gradient of the layer with
@@ -28,11 +29,13 @@ from hypothesis import strategies as st
 from test_engine_torch import (
     SEEDS,
     Case,
+    adaptive_cases,
     assert_close,
     avg_pool_cases,
     conv_cases,
     make_data,
     max_pool_cases,
+    torch_layer,
     transposed_cases,
 )
 from test_views_torch import drawn_input, tensor, weight_as_applied
@@ -43,44 +46,27 @@ from convanim.engine.backward import bias_gradient, spread, weight_gradient
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
 
-ANY_LAYER = st.one_of(conv_cases(), transposed_cases(), avg_pool_cases(), max_pool_cases())
+def window_in_padding(case: Case) -> bool:
+    """Whether a max-pooling window lies entirely in the padding (from the case's own numbers): PyTorch then
+    outputs −∞ and sends that window's gradient to no cell of it (``test_a_window_of_padding_only_is_refused``)."""
+    return case.kind == "max_pool" and any(
+        not any(0 <= o * s - p + t * d < i for t in range(k))
+        for i, k, s, d, p, n_out in zip(case.input_size, case.kernel, case.stride, case.dilation, case.before,
+                                        case.spec.output_size)
+        for o in range(n_out))
+
+
+ANY_LAYER = st.one_of(conv_cases(), transposed_cases(), avg_pool_cases(),
+                      max_pool_cases().filter(lambda c: not window_in_padding(c)), adaptive_cases())
 
 
 def data_of(case: Case, seed: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray]:
     """x, weight, bias and ∂L/∂y; pooling inputs are small integers, so windows often tie."""
     rng, x, weight, bias = make_data(case, seed)
-    if case.kind in ("avg_pool", "max_pool"):
+    if case.kind.endswith("pool"):
         x = rng.integers(0, 3, size=x.shape).astype(np.float64)
     grad = rng.standard_normal((case.out_channels, *case.spec.output_size))
     return x, weight, bias, grad
-
-
-def torch_layer(torch: Any, case: Case, xt: Any, wt: Any, bt: Any) -> Any:
-    """The layer on a (1, C, *size) tensor, as PyTorch's functional API computes it (weights as given)."""
-    F = torch.nn.functional
-    nd = case.nd
-    if wt is not None and case.flip:
-        wt = torch.flip(wt, dims=list(range(2, 2 + nd)))
-    if case.kind == "conv":
-        conv = F.conv1d if nd == 1 else F.conv2d
-        if case.padding_mode == "zeros":
-            return conv(xt, wt, bt, stride=case.stride, padding=case.torch_padding, dilation=case.dilation,
-                        groups=case.groups)
-        pads: list[int] = []
-        for n in reversed(range(nd)):
-            pads += [case.before[n], case.after[n]]
-        return conv(F.pad(xt, pads, mode=case.padding_mode), wt, bt, stride=case.stride, dilation=case.dilation,
-                    groups=case.groups)
-    if case.kind == "transposed":
-        fn = F.conv_transpose1d if nd == 1 else F.conv_transpose2d
-        return fn(xt, wt, bt, stride=case.stride, padding=case.torch_padding, output_padding=case.output_padding,
-                  groups=case.groups, dilation=case.dilation)
-    if case.kind == "avg_pool":
-        pool = F.avg_pool1d if nd == 1 else F.avg_pool2d
-        return pool(xt, case.kernel, case.stride, case.torch_padding, ceil_mode=case.ceil_mode,
-                    count_include_pad=case.count_include_pad)
-    pool = F.max_pool1d if nd == 1 else F.max_pool2d
-    return pool(xt, case.kernel, case.stride, case.torch_padding, case.dilation, ceil_mode=case.ceil_mode)
 
 
 def autograd(torch: Any, case: Case, x: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None,
@@ -98,8 +84,7 @@ def drawn_gradient(torch: Any, case: Case, x: np.ndarray, weight: np.ndarray, gr
     """(C_in, *drawn): autograd's gradient of a convolution with respect to its drawn input: the padded input
     (a direct convolution), or the zero-inserted, padded input that the flipped, channel-swapped kernel slides
     over with stride 1 (a transposed convolution; checked here to give conv_transpose's output)."""
-    F = torch.nn.functional
-    conv = F.conv1d if case.nd == 1 else F.conv2d
+    conv = getattr(torch.nn.functional, f"conv{case.nd}d")
     drawn = drawn_input(torch, case, x).detach().requires_grad_(True)
     w = weight_as_applied(torch, case, weight)
     if case.kind == "conv":
@@ -152,6 +137,33 @@ def test_every_frame_of_the_shares_is_autograd_of_the_cells_drawn_so_far(torch, 
         assert_close(folded.reshape(want_x.shape), want_x, f"∂L/∂x after frame {n}")
         if weight is not None:
             assert_close(running, drawn_gradient(torch, case, x, weight, grad * mask), f"drawn grid, frame {n}")
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_a_window_of_padding_only_is_refused(torch, nd):
+    """Max pooling of a 1-wide input with padding 1, kernel 2, dilation 2 along the last axis: both taps of every
+    window fall in the padding, the output is −∞, and autograd sends the gradient to a cell of no window (the
+    first one's to the next input cell, the second's past the input): spread refuses, the figure too."""
+    from convanim.app.pipeline import as_config, scene_of
+    from convanim.core.errors import ConfigError
+
+    size, k, s, p, d = (2,) * (nd - 1) + (1,), (1,) * (nd - 1) + (2,), (1,) * (nd - 1) + (2,), \
+        (0,) * (nd - 1) + (1,), (1,) * (nd - 1) + (2,)
+    spec = ConvSpec(op="max_pool", input_size=size, kernel_size=k, stride=s, padding=p, dilation=d)
+    x = np.arange(1.0, 1.0 + math.prod(size)).reshape(1, *size)
+    xt = torch.from_numpy(x)[None].requires_grad_(True)
+    y = getattr(torch.nn.functional, f"max_pool{nd}d")(xt, k, s, p, d)
+    assert torch.isinf(y).all()
+    y.backward(torch.ones_like(y))
+    # the window's first in-range index is one column past it: in 2-D and 3-D the next row's first cell, which no
+    # window tapped, gets the gradient; in 1-D it is past the input and the gradient is lost
+    assert (xt.grad.sum() > 0) if nd > 1 else (xt.grad.sum() == 0)
+    with pytest.raises(ValueError, match="lies entirely in the padding"):
+        spread(simulate(spec, x), np.ones((1, *spec.output_size)))
+    with pytest.raises(ConfigError, match="render.pass: the max-pooling window of output .* lies entirely in the "
+                                          "padding"):
+        scene_of(as_config(op="max_pool", input_size=list(size), kernel_size=list(k), stride=list(s),
+                           padding=list(p), dilation=list(d), render={"pass": "backward"}))
 
 
 @given(case=conv_cases(), seed=SEEDS)

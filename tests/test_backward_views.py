@@ -31,19 +31,22 @@ def grads(torch, cfg):
     w = None if cfg.weight is None else torch.from_numpy(cfg.weight).requires_grad_(True)
     b = None if cfg.bias is None else torch.from_numpy(cfg.bias).requires_grad_(True)
     applied = torch.flip(w, dims=list(range(2, 2 + nd))) if spec.flip_kernel else w
-    if spec.op.value == "max_pool":
-        pool = F.max_pool1d if nd == 1 else F.max_pool2d
+    if spec.op.value.startswith("adaptive"):
+        y = getattr(F, f"{spec.op.value}{nd}d")(x, spec.output_size)
+    elif spec.op.value == "max_pool":
+        pool = getattr(F, f"max_pool{nd}d")
         y = pool(x, spec.kernel_size, spec.stride, spec.padding, spec.dilation, ceil_mode=spec.ceil_mode)
     elif spec.op.value == "avg_pool":
-        pool = F.avg_pool1d if nd == 1 else F.avg_pool2d
+        pool = getattr(F, f"avg_pool{nd}d")
+        extra = {} if spec.divisor_override is None else {"divisor_override": spec.divisor_override}
         y = pool(x, spec.kernel_size, spec.stride, spec.padding, ceil_mode=spec.ceil_mode,
-                 count_include_pad=spec.count_include_pad)
+                 count_include_pad=spec.count_include_pad, **extra)
     elif spec.transposed:
-        fn = F.conv_transpose1d if nd == 1 else F.conv_transpose2d
+        fn = getattr(F, f"conv_transpose{nd}d")
         y = fn(x, applied, b, stride=spec.stride, padding=spec.padding, output_padding=spec.output_padding,
                groups=spec.groups, dilation=spec.dilation)
     else:
-        fn = F.conv1d if nd == 1 else F.conv2d
+        fn = getattr(F, f"conv{nd}d")
         xp = x
         if spec.padding_mode.value != "zeros":
             pads = [v for n in reversed(range(nd)) for v in (spec.pad_before[n], spec.pad_after[n])]
@@ -85,12 +88,16 @@ SHARES = {
                           input={"random": {"seed": 1, "low": 0, "high": 1}}),
     "avg_pool": dict(input_size=[5], op="avg_pool", kernel_size=3, stride=2, padding=1, ceil_mode=True,
                      count_include_pad=False),
+    "avg_pool_divisor": dict(input_size=[4, 5], op="avg_pool", kernel_size=2, stride=1, divisor_override=3),
+    "adaptive_avg": dict(input_size=[5, 7], op="adaptive_avg_pool", output_size=[3, 2]),
+    "adaptive_max_ties": dict(input_size=[9], op="adaptive_max_pool", output_size=4, in_channels=2,
+                              input={"random": {"seed": 2, "low": 0, "high": 1}}),
 }
 
 
 # gather: the shares figure where no single layer computes ∂L/∂x (the others: test_gather_is_the_layer_...)
-VIEWS = [(name, "scatter") for name in SHARES] + [(name, "gather") for name in ("reflect", "max_pool_ties",
-                                                                                 "avg_pool")]
+VIEWS = [(name, "scatter") for name in SHARES] + [(name, "gather") for name in (
+    "reflect", "max_pool_ties", "avg_pool", "avg_pool_divisor", "adaptive_avg", "adaptive_max_ties")]
 
 
 @pytest.mark.parametrize("name, view", VIEWS)
@@ -109,6 +116,30 @@ def test_the_shares_end_as_autograds_input_gradient(torch, name, view):
     if view == "gather":  # one equation per input cell, its value autograd's
         values = [float(re.search(r"= (−?[\d.]+)$", t)[1].replace("−", "-")) for t in narrations]
         assert values == pytest.approx([float(format_value(v).replace("−", "-")) for v in want.ravel()])
+
+
+def test_a_3d_convolutions_input_gradient_is_its_transposed_volume(torch):
+    """∂L/∂x of Conv3d(2, 2, 2, stride 2, padding 1, groups 2): the volume figure of ConvTranspose3d on ∂L/∂y, its
+    output autograd's ∂L/∂x, every frame's equation named ∂L/∂x[...] with autograd's value, the sheets named."""
+    cfg = as_config(input_size=[3, 4, 4], kernel_size=2, stride=2, padding=1, in_channels=2, out_channels=2,
+                    groups=2, render={"pass": "backward", "caption": True})
+    assert kind_of(cfg).name == "backward_input"
+    scene = scene_of(cfg)
+    want, _, _ = grads(torch, cfg)
+    np.testing.assert_allclose(scene.regions["trace"].output, want, rtol=1e-12, atol=1e-12)
+    assert scene.regions["layer"].spec.torch_line().startswith("nn.ConvTranspose3d(2, 2, kernel_size=2, stride=2")
+    for i in range(scene.n_frames):
+        m = re.match(r"∂L/∂x\[(\d),(\d),(\d),(\d)\] = .* = (−?[\d.]+)$", scene.narration(i))
+        assert m, scene.narration(i)
+        assert m[5] == format_value(float(want[tuple(int(v) for v in m.groups()[:4])]))
+    # one group per depth sheet of every channel: ∂L/∂y's 2 slices with a zero slice between (stride 2) and one of
+    # output_padding (what the forward division rounded away) after; ∂L/∂x's 3
+    names = [g.name for g in scene.links().groups]
+    assert names[:4] == ["in 0 · g0, slice d 0", "in 0 · g0, slice zeros", "in 0 · g0, slice d 1",
+                         "in 0 · g0, slice pad"]
+    assert len(names) == 2 * 4 + 2 * 3 and names[-1] == "out 1 · g1, slice d 2"
+    texts = {p.text for p in scene.static if isinstance(p, Text)}
+    assert "∂L/∂x of nn.Conv3d(2, 2, kernel_size=2, stride=2, padding=1, groups=2)" in texts
 
 
 def test_every_scatter_frame_shows_autograd_of_the_cells_sent_so_far(torch):
@@ -321,9 +352,26 @@ BAD = [
     (dict(input_size=[4], kernel_size=2, learn={"target": [1, 2, 3], "steps": 2, "lr": 1},
           render={"pass": "backward"}), "render.pass", "remove pass"),
     (dict(input_size=[4], kernel_size=2, learn={"target": [1, 2, 3], "steps": 2000, "lr": 1}), "render.max_frames",
-     "2001 frames"),
+     "2,001 frames"),
     (dict(input_size=[60], kernel_size=2, learn={"target": {"kernel": [1, -1]}, "steps": 2, "lr": 1}), "learn",
      "the input would be 60 cells"),
+    # 3-D: only the input gradient as the layer computing it is drawn (a volume)
+    (dict(input_size=[2, 3, 3], kernel_size=2, render={"pass": "backward", "view": "scatter"}), "render.view",
+     "this layer is 3-D (use view: gather"),
+    (dict(input_size=[2, 3, 3], kernel_size=2, render={"pass": "backward", "view": "matrix"}), "render.view",
+     "this layer is 3-D"),
+    (dict(input_size=[2, 3, 3], kernel_size=2, render={"pass": "backward", "wrt": "weight"}), "render.pass",
+     "the weight gradient is drawn for 1-D and 2-D layers"),
+    (dict(input_size=[2, 3, 3], kernel_size=2, bias=True, render={"pass": "backward", "wrt": "bias"}),
+     "render.pass", "the bias gradient is drawn for 1-D and 2-D layers"),
+    (dict(input_size=[2, 4, 4], op="max_pool", kernel_size=2, render={"pass": "backward"}), "render.pass",
+     "this layer is 3-D (draw its forward pass: remove pass)"),
+    (dict(input_size=[2, 3, 3], kernel_size=2, padding="same", render={"pass": "backward"}), "render.pass",
+     "no single PyTorch layer (as shares) is drawn for 1-D and 2-D layers"),
+    (dict(input_size=[2, 3, 3], kernel_size=2, learn={"target": {"kernel": [[[[1, 1], [1, 1]], [[1, 1], [1, 1]]]]},
+                                                      "steps": 2, "lr": 0.1}), "learn", "this layer is 3-D"),
+    (dict(input_size=4, op="lp_pool", norm_type=2, kernel_size=2, render={"pass": "backward"}), "render.pass",
+     "lp_pool's gradient is no fixed share of ∂L/∂y"),
 ]
 
 

@@ -42,6 +42,13 @@ BAD = [
     ("render.reveal", "input_size: 3\ntransposed: true\nrender: {view: scatter, reveal: progressive}\n",
      "running sums"),
     ("render.view", "input_size: 3\nrender: {view: columns}\n", "gather, scatter, matrix, im2col"),
+    # 3-D layers in the views that lay out 1-D and 2-D grids; an affine layer has no matrix
+    ("render.view", "input_size: [2, 3, 3]\nkernel_size: 2\nstride: 2\ntransposed: true\nrender: {view: scatter}\n",
+     "scatter draws 1-D and 2-D layers; this layer is 3-D (view: gather draws it as its depth slices)"),
+    ("render.view", "input_size: [2, 3, 3]\nkernel_size: 2\nrender: {view: matrix}\n", "this layer is 3-D"),
+    ("render.view", "input_size: [2, 3, 3]\nkernel_size: 2\nrender: {view: im2col}\n", "this layer is 3-D"),
+    ("render.view", "input_size: 4\nkernel_size: 3\npadding: [[1, 0], [1, 1]]\npadding_value: 2\n"
+                    "render: {view: matrix}\n", "(y = C·x + c)"),
 ]
 
 

@@ -416,83 +416,48 @@ def torch_reference(
     torch: Any, case: Case, x: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None
 ) -> np.ndarray:
     """The layer computed by ``torch.nn.functional`` in float64 (batch of one)."""
-    F = torch.nn.functional
-    nd = case.nd
     xt = torch.from_numpy(x)[None]
     wt = None if weight is None else torch.from_numpy(weight)
     bt = None if bias is None else torch.from_numpy(bias)
+    return torch_layer(torch, case, xt, wt, bt)[0].detach().numpy()
+
+
+def torch_layer(torch: Any, case: Case, xt: Any, wt: Any, bt: Any) -> Any:
+    """The layer on a ``(1, C, *size)`` tensor as ``torch.nn.functional`` computes it, in any dimension (weights
+    as the user gives them: flipped here when the case flips; tensors may require grad, for autograd)."""
+    F = torch.nn.functional
+    nd = case.nd
     if wt is not None and case.flip:
         wt = torch.flip(wt, dims=list(range(2, 2 + nd)))
     if case.kind.startswith("adaptive"):
-        pool = getattr(F, f"{case.kind}{nd}d")
-        return pool(xt, case.output_size)[0].numpy()
+        return getattr(F, f"{case.kind}{nd}d")(xt, case.output_size)
     if case.kind == "lp_pool":
         kernel, stride = (case.kernel[0], case.stride[0]) if nd == 1 else (case.kernel, case.stride)  # 1-D: ints
-        return getattr(F, f"lp_pool{nd}d")(xt, case.norm_type, kernel, stride, case.ceil_mode)[0].numpy()
+        return getattr(F, f"lp_pool{nd}d")(xt, case.norm_type, kernel, stride, case.ceil_mode)
     if case.kind == "conv":
         conv = getattr(F, f"conv{nd}d")
         if case.padding_mode == "zeros" and not case.per_side:
-            out = conv(
-                xt,
-                wt,
-                bt,
-                stride=case.stride,
-                padding=case.torch_padding,
-                dilation=case.dilation,
-                groups=case.groups,
-            )
+            return conv(xt, wt, bt, stride=case.stride, padding=case.torch_padding, dilation=case.dilation,
+                        groups=case.groups)
+        pads: list[int] = []
+        for n in reversed(range(nd)):  # F.pad takes the last dimension first
+            pads += [case.before[n], case.after[n]]
+        if case.padding_mode == "zeros":
+            xt = F.pad(xt, pads, mode="constant", value=case.padding_value)
         else:
-            pads: list[int] = []
-            for n in reversed(range(nd)):  # F.pad takes the last dimension first
-                pads += [case.before[n], case.after[n]]
-            if case.padding_mode == "zeros":
-                xt = F.pad(xt, pads, mode="constant", value=case.padding_value)
-            else:
-                xt = F.pad(xt, pads, mode=case.padding_mode)
-            out = conv(
-                xt,
-                wt,
-                bt,
-                stride=case.stride,
-                padding=0,
-                dilation=case.dilation,
-                groups=case.groups,
-            )
-    elif case.kind == "transposed":
-        conv_t = getattr(F, f"conv_transpose{nd}d")
-        out = conv_t(
-            xt,
-            wt,
-            bt,
-            stride=case.stride,
-            padding=case.torch_padding,
-            output_padding=case.output_padding,
-            groups=case.groups,
-            dilation=case.dilation,
-        )
-    elif case.kind == "avg_pool":
-        pool = getattr(F, f"avg_pool{nd}d")
+            xt = F.pad(xt, pads, mode=case.padding_mode)
+        return conv(xt, wt, bt, stride=case.stride, padding=0, dilation=case.dilation, groups=case.groups)
+    if case.kind == "transposed":
+        return getattr(F, f"conv_transpose{nd}d")(xt, wt, bt, stride=case.stride, padding=case.torch_padding,
+                                                  output_padding=case.output_padding, groups=case.groups,
+                                                  dilation=case.dilation)
+    if case.kind == "avg_pool":
         extra = {} if case.divisor_override is None else {"divisor_override": case.divisor_override}
-        out = pool(
-            xt,
-            case.kernel,
-            case.stride,
-            case.torch_padding,
-            ceil_mode=case.ceil_mode,
-            count_include_pad=case.count_include_pad,
-            **extra,
-        )
-    else:
-        pool = getattr(F, f"max_pool{nd}d")
-        out = pool(
-            xt,
-            case.kernel,
-            case.stride,
-            case.torch_padding,
-            case.dilation,
-            ceil_mode=case.ceil_mode,
-        )
-    return out[0].numpy()
+        return getattr(F, f"avg_pool{nd}d")(xt, case.kernel, case.stride, case.torch_padding,
+                                             ceil_mode=case.ceil_mode, count_include_pad=case.count_include_pad,
+                                             **extra)
+    return getattr(F, f"max_pool{nd}d")(xt, case.kernel, case.stride, case.torch_padding, case.dilation,
+                                        ceil_mode=case.ceil_mode)
 
 
 # -- the independent drawn grid --------------------------------------------------------------------

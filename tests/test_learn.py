@@ -1,4 +1,4 @@
-"""``learn:``: gradient descent equals ``nn.Conv2d`` / ``nn.ConvTranspose2d`` trained by ``torch.optim.SGD`` from the
+"""``learn:``: gradient descent equals ``nn.ConvNd`` / ``nn.ConvTransposeNd`` trained by ``torch.optim.SGD`` from the
 same start (every step's weight, bias and loss to 1e-9, float64), the notes' edge kernel converges to [1, −1],
 the figure shows torch's numbers, and ``convanim info`` prints the loss and the final kernel."""
 
@@ -77,21 +77,27 @@ def test_descent_equals_torch_sgd_on_random_layers(torch, case, seed, steps, red
     target = np.random.default_rng(seed + 1).standard_normal((spec.out_channels, *spec.output_size))
     nn = torch.nn
     nd = case.nd
+    seen = x
     if case.kind == "conv":
-        cls = nn.Conv1d if nd == 1 else nn.Conv2d
-        module = cls(case.in_channels, case.out_channels, case.kernel, stride=case.stride, padding=case.torch_padding,
-                     dilation=case.dilation, groups=case.groups, bias=case.bias)
+        padding = case.torch_padding
+        if case.per_side:  # [before, after] pairs: F.pad (the input is the same at every step), then the conv
+            pads = [p for n in reversed(range(nd)) for p in (case.before[n], case.after[n])]
+            seen = torch.nn.functional.pad(torch.from_numpy(x)[None], pads, value=case.padding_value)[0].numpy()
+        module = getattr(nn, f"Conv{nd}d")(case.in_channels, case.out_channels, case.kernel, stride=case.stride,
+                                           padding=padding, dilation=case.dilation, groups=case.groups,
+                                           bias=case.bias)
     else:
-        cls = nn.ConvTranspose1d if nd == 1 else nn.ConvTranspose2d
-        module = cls(case.in_channels, case.out_channels, case.kernel, stride=case.stride, padding=case.torch_padding,
-                     output_padding=case.output_padding, dilation=case.dilation, groups=case.groups, bias=case.bias)
+        module = getattr(nn, f"ConvTranspose{nd}d")(case.in_channels, case.out_channels, case.kernel,
+                                                    stride=case.stride, padding=case.torch_padding,
+                                                    output_padding=case.output_padding, dilation=case.dilation,
+                                                    groups=case.groups, bias=case.bias)
     module = module.double()
     start = np.flip(weight, tuple(range(2, 2 + nd))).copy() if case.flip else weight  # torch's weight as applied
     with torch.no_grad():
         module.weight.copy_(torch.from_numpy(start))
         if bias is not None:
             module.bias.copy_(torch.from_numpy(bias))
-    want = torch_descent(torch, module, x, target, steps, 0.05, reduction)
+    want = torch_descent(torch, module, seen, target, steps, 0.05, reduction)
     states = descend(spec, x, weight, bias, target, steps=steps, lr=0.05, reduction=reduction)
     for state, (w, b, loss) in zip(states, want, strict=True):
         mine = np.flip(state.weight, tuple(range(2, 2 + nd))) if case.flip else state.weight

@@ -51,6 +51,25 @@ REPROS = {
     "stride 10**30": ("input_size: 3\nkernel_size: 1\nstride: " + "1" + "0" * 30 + "\n", 3, "stride",
                       ["about 1e+30", "2,147,483,647"]),
     "padding 10**30": ("input_size: 3\npadding: " + "1" + "0" * 30 + "\n", 2, "padding", ["about 1e+30"]),
+    # the backward pass and learn: (issue 11's keys)
+    "grad_output huge": ("input_size: [4, 4]\nkernel_size: 1\nstride: 100000\ntransposed: true\n"
+                         "grad_output: {random: {high: 1}}\nrender: {pass: backward}\n", 5, "grad_output",
+                         ["90,000,600,001 elements", "670.6 GiB", "max_elements"]),
+    "grad_output huge, made": ("input_size: [4, 4]\nkernel_size: 1\nstride: 100000\ntransposed: true\n"
+                               "render: {pass: backward}\n", 1, "grad_output", ["90,000,600,001 elements"]),
+    "learn.target huge": ("input_size: [4, 4]\nkernel_size: 1\nstride: 100000\ntransposed: true\n"
+                          "learn: {target: {random: {}}, steps: 2, lr: 0.1}\n", 5, "learn.target",
+                          ["90,000,600,001 elements"]),
+    "learn.steps 10**12": ("input_size: [5]\nkernel_size: 2\nlearn: {target: {kernel: [1, -1]}, steps: 1000000000000, "
+                           "lr: 0.1}\n", 3, "learn.steps", ["from 1 to 10000", "1000000000000"]),
+    "learn states": ("input_size: [24, 24]\nin_channels: 2\nout_channels: 2\nkernel_size: 3\n"
+                     "learn: {target: {random: {}}, steps: 10000, every: 100, lr: 0.001}\n", 5, "learn.steps",
+                     ["20,082,008 elements", "max_elements"]),
+    "learn frames": ("input_size: [5]\nkernel_size: 2\nlearn: {target: {kernel: [1, -1]}, steps: 10000, lr: 0.1}\n",
+                     1, "render.max_frames", ["10,001 frames"]),
+    "weight gradient products": ("input_size: [24, 24]\nin_channels: 4\nout_channels: 4\nkernel_size: 12\n"
+                                 "render: {pass: backward, wrt: weight, max_elements: 100000, max_frames: 3000}\n",
+                                 1, "input_size", ["389,376 elements", "max_elements"]),
     "products overflow": ("input_size: [3]\nkernel_size: 3\ninput: [1.0e+300, 1, 1]\nweight: [1.0e+300, 1, 1]\n", 3,
                           "input", ["overflow float64", "1e+600"]),
 }
@@ -279,9 +298,78 @@ def random_configs(seed: int, n: int) -> list[convanim.Config]:
     return out
 
 
+def later_keys(rnd: random.Random, kind: str) -> dict:
+    """A random config of the kinds issues 10-12 added: the views, the backward pass, learn, 3-D layers and stacks,
+    adaptive and LP pooling, per-side padding, stacks drawn with their values."""
+    nd = 3 if kind in ("volume", "stack3d") else rnd.choice([1, 2])
+    top = 5 if nd == 3 else 9
+    keys: dict = {"input_size": [rnd.randint(2, top) for _ in range(nd)], "kernel_size": rnd.randint(1, 3),
+                  "stride": rnd.randint(1, 2), "padding": rnd.randint(0, 1), "bias": rnd.random() < 0.5}
+    render: dict = {"numbers": rnd.random() < 0.5, "caption": rnd.random() < 0.3, "max_frames": 100000}
+    if rnd.random() < 0.4:
+        keys.update(in_channels=rnd.choice([1, 2, 3]), out_channels=rnd.choice([1, 2, 4]))
+    if kind == "view":
+        render["view"] = rnd.choice(["scatter", "matrix", "im2col", "forward"])
+        keys["transposed"] = render["view"] in ("scatter", "forward") or rnd.random() < 0.3
+        if render.pop("view") == "forward":
+            render["compare"] = "forward"
+        else:
+            render["view"] = rnd.choice(["scatter"] if keys["transposed"] else ["matrix", "im2col"])
+    elif kind == "backward":
+        render.update({"pass": "backward", "wrt": rnd.choice(["input", "input", "weight", "bias"])})
+        render["view"] = rnd.choice(["gather", "scatter", "matrix", "im2col"]) if render["wrt"] == "input" else "gather"
+        keys["bias"] = keys["bias"] or render["wrt"] == "bias"
+        if rnd.random() < 0.3:
+            keys.update(op=rnd.choice(["max_pool", "avg_pool", "adaptive_avg_pool", "adaptive_max_pool"]),
+                        padding=0, stride=None, bias=False)
+            render["wrt"], render["view"] = "input", rnd.choice(["gather", "scatter"])
+        elif rnd.random() < 0.2:
+            keys["transposed"] = True
+    elif kind == "learn":
+        keys.update(padding=0, stride=1, in_channels=1, out_channels=rnd.choice([1, 2]))
+        keys["learn"] = {"target": {"random": {"low": -2, "high": 2}}, "steps": rnd.randint(1, 12),
+                         "lr": rnd.choice([0.001, 0.005, 0.01]), "every": rnd.randint(1, 3)}
+    elif kind == "pool":
+        keys.update(op=rnd.choice(["adaptive_avg_pool", "adaptive_max_pool", "lp_pool", "avg_pool"]), padding=0,
+                    stride=None, bias=False, out_channels=None)
+        keys.pop("out_channels")
+        if keys["op"].startswith("adaptive"):
+            keys.update(output_size=rnd.randint(1, 4), kernel_size=None)
+        elif keys["op"] == "lp_pool":
+            keys["norm_type"] = rnd.choice([1, 2, 3])
+        elif nd > 1:
+            keys["divisor_override"] = rnd.choice([1, 3, 5])
+    elif kind == "sides":
+        keys["padding"] = [[rnd.randint(0, 2), rnd.randint(0, 2)] for _ in range(nd)]
+        keys["padding_value"] = rnd.choice([0.0, 0.5])
+    elif kind in ("stack3d", "stack_values"):
+        layers = [rnd.choice([{"kernel_size": rnd.randint(1, 2), "padding": rnd.randint(0, 1)}, {"op": "relu"},
+                              {"op": "max_pool", "kernel_size": 2}]) for _ in range(rnd.randint(1, 4))]
+        keys = {"input_size": keys["input_size"], "layers": layers, "in_channels": rnd.choice([1, 2])}
+        render = {"numbers": kind == "stack_values", "labels": rnd.random() < 0.4, "max_frames": 100000}
+    keys["render"] = {**render, "style": rnd.choice(["auto", "flat"]) if kind != "volume" else
+                      rnd.choice(["auto", "stacked", "flat"]), "labels": rnd.random() < 0.3}
+    return keys
+
+
+def later_configs(seed: int, n: int) -> list[convanim.Config]:
+    """``n`` random configs of the later kinds that load and that their figure kind accepts."""
+    rnd = random.Random(seed)
+    out: list[convanim.Config] = []
+    kinds = ["view", "backward", "backward", "learn", "volume", "pool", "sides", "stack3d", "stack_values"]
+    while len(out) < n:
+        try:
+            config = as_config(**later_keys(rnd, kinds[len(out) % len(kinds)]))
+            figures.kind_of(config)
+        except ConvanimError:
+            continue
+        out.append(config)
+    return out
+
+
 def configs_to_compare() -> list[convanim.Config]:
     gallery = [convanim.load_config(p) for p in sorted((ROOT / "configs").glob("*.yaml"))]
-    return gallery + random_configs(15, 60)
+    return gallery + random_configs(15, 60) + later_configs(16, 90)
 
 
 def test_every_kinds_footprint_is_within_a_factor_of_two_of_its_scene() -> None:
@@ -296,7 +384,7 @@ def test_every_kinds_footprint_is_within_a_factor_of_two_of_its_scene() -> None:
         assert 0.5 <= ratio <= 2, (kind.name, config.raw, footprint.canvas, (scene.width, scene.height))
         assert footprint.layers >= static_layers(scene), (kind.name, config.raw)
         assert footprint.frames == scene.n_frames, (kind.name, config.raw)
-    assert seen >= {"layer", "channels", "layers", "compare"}
+    assert seen == {k.name for k in figures.kinds()}
 
 
 def test_the_limits_of_a_footprint_name_the_key_and_the_option() -> None:

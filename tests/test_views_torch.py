@@ -6,7 +6,11 @@
   of the transposed convolution with the same weight; a transposed convolution's ``C`` is the transpose of its
   forward convolution's Jacobian.
 * im2col: the patch matrix is ``F.unfold`` of the drawn input (padded, or zero-inserted and padded), built here
-  with torch alone; patches times the kernel matrix (plus bias) is the layer's output.
+  with torch alone (in 3-D, where ``F.unfold`` does not go, ``Tensor.unfold`` along each axis, the same helper
+  checked equal to ``F.unfold`` in 1-D and 2-D); patches times the kernel matrix (plus bias) is the layer's output.
+
+The engine behind every view is n-dimensional, so every property draws 1-D, 2-D and 3-D layers (the figures of
+the scatter and im2col views refuse 3-D; the matrix view draws it).
 
 The layer strategies and the torch reference come from test_engine_torch, which derives every argument
 without ``ConvSpec``.
@@ -22,7 +26,16 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_engine_torch import SEEDS, Case, assert_close, conv_cases, make_data, torch_reference, transposed_cases
+from test_engine_torch import (
+    SEEDS,
+    Case,
+    assert_close,
+    conv_cases,
+    make_data,
+    torch_layer,
+    torch_reference,
+    transposed_cases,
+)
 
 from convanim.core.arithmetic import forward_of
 from convanim.engine import simulate
@@ -42,8 +55,7 @@ def weight_as_applied(torch: Any, case: Case, weight: np.ndarray) -> Any:
 
 
 def conv_t(torch: Any, case: Case, x: Any, w: Any, b: Any, padding: Any, output_padding: Any) -> Any:
-    F = torch.nn.functional
-    fn = F.conv_transpose1d if case.nd == 1 else F.conv_transpose2d
+    fn = getattr(torch.nn.functional, f"conv_transpose{case.nd}d")
     return fn(x, w, b, stride=case.stride, padding=padding, output_padding=output_padding, groups=case.groups,
               dilation=case.dilation)
 
@@ -127,8 +139,12 @@ def test_matrix_of_a_convolution_is_its_jacobian_and_its_transpose_the_transpose
     trace = simulate(case.spec, x, weight, bias)
     matrix = layer_matrix(trace)
     assert_close(matrix, jacobian(torch, lambda z: _torch_layer(torch, case, z, weight, bias), x))
-    want = trace.output.ravel() - (0 if bias is None else np.repeat(bias, math.prod(case.spec.output_size)))
-    assert_close(matrix @ x.ravel(), want)
+    # y = C·x + y(0): the layer at a zero input is the bias, plus the padding values' products when padding_value
+    # is not 0 (an affine layer, which the matrix figure refuses; C is still its Jacobian)
+    at_zero = _torch_layer(torch, case, torch.zeros(x.shape, dtype=torch.float64), weight, bias).detach().numpy()
+    if case.padding_value == 0:
+        assert_close(at_zero.ravel(), 0 if bias is None else np.repeat(bias, math.prod(case.spec.output_size)))
+    assert_close(matrix @ x.ravel() + at_zero.ravel(), trace.output.ravel())
     taps = layer_taps(trace)
     assert not np.any(matrix[~taps])  # entries off the taps are zero
     if case.padding_mode != "zeros" or case.before != case.after:
@@ -145,20 +161,7 @@ def test_matrix_of_a_convolution_is_its_jacobian_and_its_transpose_the_transpose
 
 def _torch_layer(torch: Any, case: Case, z: Any, weight: np.ndarray, bias: np.ndarray | None) -> Any:
     """The layer on a torch tensor (for autograd), as torch_reference computes it."""
-    F = torch.nn.functional
-    w, b = weight_as_applied(torch, case, weight), tensor(torch, bias)
-    if case.kind == "transposed":
-        return conv_t(torch, case, z[None], w, b, case.torch_padding, case.output_padding)[0]
-    conv = F.conv1d if case.nd == 1 else F.conv2d
-    zt = z[None]
-    if case.padding_mode != "zeros":
-        pads: list[int] = []
-        for n in reversed(range(case.nd)):
-            pads += [case.before[n], case.after[n]]
-        zt = F.pad(zt, pads, mode=case.padding_mode)
-        return conv(zt, w, b, stride=case.stride, padding=0, dilation=case.dilation, groups=case.groups)[0]
-    return conv(zt, w, b, stride=case.stride, padding=case.torch_padding, dilation=case.dilation,
-                groups=case.groups)[0]
+    return torch_layer(torch, case, z[None], tensor(torch, weight), tensor(torch, bias))[0]
 
 
 @settings(max_examples=JACOBIAN_EXAMPLES)
@@ -173,8 +176,7 @@ def test_matrix_of_a_transposed_convolution_is_its_jacobian_and_the_forward_ct(t
     assert forward.input_size == case.spec.output_size
     assert (forward.in_channels, forward.out_channels) == (case.out_channels, case.in_channels)
     w = weight_as_applied(torch, case, weight)
-    F = torch.nn.functional
-    conv = F.conv1d if case.nd == 1 else F.conv2d
+    conv = getattr(torch.nn.functional, f"conv{case.nd}d")
     y = np.random.default_rng(seed).standard_normal((case.out_channels, *case.spec.output_size))
     jac_forward = jacobian(torch, lambda z: conv(z[None], w, None, stride=case.stride, padding=case.before,
                                                   dilation=case.dilation, groups=case.groups)[0], y)
@@ -202,8 +204,29 @@ def drawn_input(torch: Any, case: Case, x: np.ndarray) -> Any:
         return F.pad(z, pads)  # negative padding crops
     for n in reversed(range(case.nd)):
         pads += [case.before[n], case.after[n]]
-    mode = "constant" if case.padding_mode == "zeros" else case.padding_mode
-    return F.pad(xt, pads, mode=mode)
+    if case.padding_mode == "zeros":
+        return F.pad(xt, pads, mode="constant", value=case.padding_value)
+    return F.pad(xt, pads, mode=case.padding_mode)
+
+
+def unfold(torch: Any, drawn: Any, kernel: tuple[int, ...], dilation: tuple[int, ...], stride: tuple[int, ...]
+           ) -> Any:
+    """(L, C·prod(k)): every window of ``drawn`` (1, C, *size) as a row, in ``F.unfold``'s order (channels, then
+    taps row by row), in any dimension: ``Tensor.unfold`` along each axis (the dilated span, then every d-th
+    cell). In 1-D and 2-D it is checked to be ``F.unfold``'s transpose."""
+    nd = len(kernel)
+    t = drawn[0]
+    for n in range(nd):
+        t = t.unfold(1 + n, dilation[n] * (kernel[n] - 1) + 1, stride[n])[..., ::dilation[n]]
+    # (C, *out, *k) -> (*out, C, *k) -> (L, C·prod(k))
+    t = t.permute(*range(1, 1 + nd), 0, *range(1 + nd, 1 + 2 * nd))
+    rows = t.reshape(math.prod(t.shape[:nd]), -1)
+    if nd <= 2:
+        lift = (lambda a: (1, *a)) if nd == 1 else (lambda a: tuple(a))
+        grid = drawn[:, :, None, :] if nd == 1 else drawn
+        want = torch.nn.functional.unfold(grid, lift(kernel), dilation=lift(dilation), stride=lift(stride))
+        assert torch.equal(rows, want[0].T)
+    return rows
 
 
 @given(case=st.one_of(conv_cases(), transposed_cases()), seed=SEEDS)
@@ -212,13 +235,8 @@ def test_im2col_rows_are_unfold_and_patches_times_kernel_is_the_layer(torch, cas
     trace = simulate(case.spec, x, weight, bias)
     drawn = drawn_input(torch, case, x)
     stride = (1,) * case.nd if case.kind == "transposed" else case.stride
-    if case.nd == 1:
-        unfolded = torch.nn.functional.unfold(drawn[:, :, None, :], (1, case.kernel[0]),
-                                              dilation=(1, case.dilation[0]), stride=(1, stride[0]))
-    else:
-        unfolded = torch.nn.functional.unfold(drawn, case.kernel, dilation=case.dilation, stride=stride)
     patches = patch_matrix(trace)
-    assert_close(patches, unfolded[0].T.numpy())
+    assert_close(patches, unfold(torch, drawn, case.kernel, case.dilation, stride).numpy())
     kernel = kernel_matrix(trace)
     assert not np.any(kernel[~kernel_taps(trace)])  # zero outside each output channel's group
     out = patches @ kernel + (0 if bias is None else bias[None, :])

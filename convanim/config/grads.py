@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import SpecError
+from ..core.limits import Amount, check_arrays
 from ..core.options import Pass, RenderOptions
 from ..core.spec import ConvSpec
 from .data import make_values
@@ -120,8 +121,21 @@ def parse_learn(value: Any, spec: ConvSpec) -> Learn:
                  every=_count("learn.every", value.get("every", 1), 1, MAX_LEARN_STEPS))
 
 
+def check_output_sized(key: str, spec: ConvSpec, render: RenderOptions) -> None:
+    """Refuse, before it is made, an array of the output's shape (``grad_output``, ``learn.target``) over
+    ``render.max_elements``: a transposed layer's output can be far larger than its input."""
+    check_arrays([Amount(key=key, what="∂L/∂y (out_channels × output_size)" if key == "grad_output" else
+                         "the target (out_channels × output_size)",
+                         size=spec.out_channels * math.prod(spec.output_size))], render.max_elements)
+
+
 def backward_values(data: dict[str, Any], spec: ConvSpec, render: RenderOptions) -> dict[str, Any]:
-    """The Config's ``grad_output`` and ``learn`` from the config mapping (SpecError naming the key)."""
+    """The Config's ``grad_output`` and ``learn`` from the config mapping (SpecError naming the key); arrays of
+    the output's shape are checked against ``render.max_elements`` before they are made."""
+    if "learn" in data:
+        check_output_sized("learn.target", spec, render)
+    if render.pass_ is Pass.BACKWARD:
+        check_output_sized("grad_output", spec, render)
     learn = parse_learn(data["learn"], spec) if "learn" in data else None
     if "grad_output" in data and (learn is not None or render.pass_ is not Pass.BACKWARD):
         why = "a learn: config takes its output gradient from the loss" if learn is not None else \

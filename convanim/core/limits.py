@@ -136,7 +136,9 @@ def spec_arrays(spec: Any, prefix: str = "", *, simulated: bool = True) -> list[
 
 def drawn_size(spec: Any) -> tuple[int, ...]:
     """The drawn input grid's size per axis: padded, zero-inserted for a transposed convolution, with a
-    ``ceil_mode`` window's overhang."""
+    ``ceil_mode`` window's overhang; adaptive pooling's windows stay inside the input."""
+    if getattr(spec, "is_adaptive", False):
+        return tuple(spec.input_size)
     sizes = []
     for n in range(spec.ndim):
         i, k, s, d = spec.input_size[n], spec.kernel_size[n], spec.stride[n], spec.dilation[n]

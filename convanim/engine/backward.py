@@ -2,8 +2,9 @@
 the drawn input grid, and the gradients of the input, the weight and the bias.
 
 ``spread(trace, grad_output)`` sends each output gradient cell ``∂L/∂y[o]`` back over the window it read:
-``∂L/∂y[o] · weight`` onto every tap of its window on the drawn grid (average pooling: ``∂L/∂y[o] / divisor``
-onto every counted tap; max pooling: all of it onto the tap that won, the first one on ties, as PyTorch). For a
+``∂L/∂y[o] · weight`` onto every tap of its window on the drawn grid (average pooling, adaptive or not:
+``∂L/∂y[o] / divisor`` onto every counted tap; max pooling, adaptive or not: all of it onto the tap that won, the
+first one on ties, as PyTorch). LP pooling is refused: its gradient depends on x, not only on ∂L/∂y. For a
 direct convolution this is ``stamp()``, the transposed convolution of ``∂L/∂y``, and the drawn grid is the
 padded input, which is why the input gradient of a convolution is a transposed convolution. What lands on a
 padding cell or an inserted zero is discarded; a reflected, replicated or circular padding cell adds what it
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.spec import Op
+from ..core.spec import ConvSpec, Op
 from .scatter import stamp
 from .simulate import Trace
 
@@ -116,7 +117,7 @@ def _shares(trace: Trace, grad_output: np.ndarray) -> tuple[np.ndarray, np.ndarr
     targets = np.tile(_window_targets(trace), (c_out, 1, 1))
     channels = np.repeat(np.array([trace.in_channels_of(c) for c in range(c_out)]), n_pos, axis=0)
     g = grad_output.reshape(c_out * n_pos, 1, 1)
-    if spec.op is Op.MAX_POOL:  # all of it to the winner: the first maximum in the window, row by row
+    if spec.is_max:  # all of it to the winner: the first maximum in the window, row by row (adaptive too)
         flat = trace.products.reshape(c_out, n_pos, n_k)  # padding and overhang hold -inf
         winner = np.zeros_like(flat)
         np.put_along_axis(winner, np.argmax(flat, axis=-1)[..., None], 1.0, axis=-1)
@@ -127,6 +128,21 @@ def _shares(trace: Trace, grad_output: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return targets, channels, g * w
 
 
+def padding_window(spec: ConvSpec) -> tuple[int, int] | None:
+    """(axis, output index) of a max-pooling window that lies entirely in the padding, or None. Its output is −∞
+    and PyTorch sends its gradient to no cell of the window (to the cell its first in-range index would be, or
+    past the input), so the backward pass of such a layer is refused."""
+    if not spec.is_max or spec.is_adaptive:
+        return None
+    for axis in range(spec.ndim):
+        i, k, s, d = spec.input_size[axis], spec.kernel_size[axis], spec.stride[axis], spec.dilation[axis]
+        p = spec.pad_before[axis]
+        for o in range(spec.output_size[axis]):
+            if not any(0 <= o * s - p + t * d < i for t in range(k)):
+                return axis, o
+    return None
+
+
 def spread(trace: Trace, grad_output: np.ndarray, *, use_stamp: bool = True) -> Spread:
     """Send ``grad_output`` ``(C_out, *output_size)`` back through the layer ``trace`` recorded.
 
@@ -135,6 +151,12 @@ def spread(trace: Trace, grad_output: np.ndarray, *, use_stamp: bool = True) -> 
     (``use_stamp=False`` reads them off the trace's windows instead, as for every other layer).
     """
     spec = trace.spec
+    if spec.op is Op.LP_POOL:
+        raise ValueError("lp_pool's gradient is no fixed share of ∂L/∂y: it depends on x through a power")
+    if padding_window(spec) is not None:
+        axis, o = padding_window(spec)  # type: ignore[misc]
+        raise ValueError(f"max-pooling window {o} along axis {axis} lies entirely in the padding: PyTorch sends its "
+                         f"gradient to no cell of it")
     grad_output = np.asarray(grad_output, dtype=np.float64)
     want = (spec.out_channels, *spec.output_size)
     if grad_output.shape != want:

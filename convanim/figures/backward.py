@@ -8,13 +8,16 @@ forward division rounded away); the input gradient of a transposed convolution i
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from ..config.model import Config
 from ..core.errors import SpecError
+from ..core.limits import Amount, check_arrays, check_frames, spec_arrays
 from ..core.options import Compare, Pass, View, Wrt
-from ..core.spec import ConvSpec, PaddingMode
+from ..core.spec import ConvSpec, Op, PaddingMode
 from ..core.words import dims
+from ..engine.backward import padding_window
 
 MAX_CHANNELS = 4  # input or output channels a backward figure draws
 MAX_GRID = (24, 24)  # the drawn input grid, beyond which cells get too small to read
@@ -56,8 +59,7 @@ def torch_call(spec: ConvSpec) -> str:
     """``F.conv_transpose2d(∂L/∂y, w, stride=2, padding=1)``: the functional call a layer makes on ∂L/∂y."""
     line = spec.torch_line()
     name = line[:line.index("(")]
-    fn = {"nn.Conv1d": "F.conv1d", "nn.Conv2d": "F.conv2d", "nn.ConvTranspose1d": "F.conv_transpose1d",
-          "nn.ConvTranspose2d": "F.conv_transpose2d"}[name]
+    fn = "F.conv_transpose" + name[-2:].lower() if name.startswith("nn.ConvTranspose") else "F.conv" + name[-2:]
     args = [a for a in line[len(name) + 1:-1].split(", ") if "=" in a and not a.startswith(("bias=", "kernel_size="))]
     return f"{fn}(∂L/∂y, w{''.join(', ' + a for a in args)})"
 
@@ -74,9 +76,25 @@ def check_backward(config: Config, kind: str) -> None:
         raise SpecError("render.pass", "the backward pass draws one layer; remove pass from a layers: config")
     if config.render.compare is not Compare.NONE:
         raise SpecError("render.compare", f"compares forward figures; remove it to draw the {kind}")
+    if spec.op is Op.LP_POOL:
+        raise SpecError("render.pass", "lp_pool's gradient is no fixed share of ∂L/∂y (it depends on x through a "
+                                       "power), so it has no backward figure; draw its forward pass: remove pass")
+    empty = padding_window(spec)
+    if empty is not None:
+        axis = ("depth", "row", "column")[empty[0] + 3 - spec.ndim] if spec.ndim > 1 else "cell"
+        raise SpecError("render.pass", f"the max-pooling window of output {axis} {empty[1]} lies entirely in the "
+                                       f"padding: its output is −∞ and PyTorch sends its gradient to no cell of it; "
+                                       f"use less padding or dilation")
     if max(spec.in_channels, spec.out_channels) > MAX_CHANNELS:
         raise SpecError("render.pass", f"the {kind} draws at most {MAX_CHANNELS} input and output channels, got "
                                        f"{spec.in_channels} → {spec.out_channels}")
+
+
+def check_planar(config: Config, what: str, key: str, instead: str) -> None:
+    """The backward figures that lay out grids of cells (shares, weight and bias gradients, learning) draw 1-D
+    and 2-D layers; a 3-D layer is refused naming ``key`` and what draws it (``instead``)."""
+    if config.spec.ndim == 3:
+        raise SpecError(key, f"{what} is drawn for 1-D and 2-D layers; this layer is 3-D ({instead})")
 
 
 def check_grid(shape: tuple[int, ...], what: str, key: str = "render.pass") -> None:
@@ -114,3 +132,26 @@ def check_view(config: Config, kind: str, views: tuple[View, ...]) -> None:
 def lowered(text: str) -> str:
     """A layer's alt text inside a sentence: "convolution: 5×5 input, ..." (a leading "1-D" stays)."""
     return text if text[:1].isdigit() else text[0].lower() + text[1:]
+
+
+def gradient_arrays(config: Config, frames: int, *more: Amount, forward: bool = True) -> tuple[Amount, ...]:
+    """What a backward figure allocates before it draws: the forward layer's when it simulates it (its input,
+    weight, drawn grid, products), ∂L/∂y and ``more`` (the figure's own: shares, products with ∂L/∂y); checked
+    against ``render.max_elements``, and ``frames`` against ``render.max_frames``, here: before the figure is
+    laid out (``FigureKind.footprint``)."""
+    check_frames(frames, config.render.max_frames)
+    spec = config.spec
+    out = spec.out_channels * math.prod(spec.output_size)
+    arrays = (*(spec_arrays(spec) if forward else ()),
+              Amount(key="grad_output", what="∂L/∂y (out_channels × output_size)", size=out), *more)
+    check_arrays(arrays, config.render.max_elements)
+    return arrays
+
+
+def shares_amount(spec: ConvSpec) -> Amount:
+    """The shares ∂L/∂y sends back: one per window tap, per ∂L/∂y cell and input channel it reaches (with their
+    targets and sinks)."""
+    per = 1 if spec.is_pool else spec.in_channels // spec.groups
+    size = spec.out_channels * math.prod(spec.output_size) * per * math.prod(spec.kernel_size)
+    return Amount(key="input_size", what="the shares sent back (∂L/∂y cells × window taps × input channels)",
+                  size=size)

@@ -13,13 +13,14 @@ import numpy as np
 from ..config.model import Config
 from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.errors import SpecError
+from ..core.limits import Footprint
 from ..core.options import Wrt
 from ..core.scene import CellRef, Links, Primitive, Scene, Text
 from ..core.text import text_width
 from ..core.words import dims
 from ..engine.backward import bias_gradient
 from .alt import alt_text
-from .backward import check_grid, is_backward, lowered
+from .backward import check_grid, gradient_arrays, is_backward, lowered
 from .backward_scatter import sum_text
 from .backward_weight import check_params
 from .geometry import as_rows, output_cell, shade
@@ -147,6 +148,15 @@ class BackwardBias(FigureKind):
 
     def steps(self, config: Config) -> int:
         return config.spec.out_channels
+
+    def footprint(self, config: Config) -> Footprint:
+        """∂L/∂y and the forward layer's arrays checked first; ``check`` bounds ∂L/∂y to 24×24 cells and 4
+        channels and the figure simulates nothing (sums of ∂L/∂y), so its scene is built for its canvas."""
+        frames = self.steps(config) + config.render.hold_last
+        arrays = gradient_arrays(config, frames, forward=False)
+        built = BiasFigure(config).scene()
+        return Footprint(frames=frames, arrays=arrays,
+                         canvas=(built.width, built.height), layers=3, canvas_key="grad_output")
 
     def scene(self, config: Config) -> Scene:
         return BiasFigure(config).scene()

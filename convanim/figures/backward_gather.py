@@ -19,12 +19,21 @@ from dataclasses import replace
 
 from ..config.model import Config
 from ..core.errors import SpecError
-from ..core.options import View, Wrt
+from ..core.limits import Amount, Footprint
+from ..core.options import Style, View, Wrt
 from ..core.scene import CellGroup, Links, Primitive, Scene, Text
 from ..core.text import text_width
 from ..core.words import dims
 from .backward import check_backward, gradient_config, gradient_layer, is_backward
-from .backward_scatter import GATHER, SpreadFigure, check_spread, spread_alt, spread_info
+from .backward_scatter import (
+    GATHER,
+    SpreadFigure,
+    check_shares_planar,
+    check_spread,
+    spread_alt,
+    spread_footprint,
+    spread_info,
+)
 from .forward import named_planes
 from .geometry import shift, shift_region
 from .links import merge
@@ -86,7 +95,9 @@ def wrapped(config: Config, layer_config: Config) -> Scene:
         static.append(Text(xy=(0.6 * size, (n + 1) * 1.45 * size), text=text, size=text_size, color=th.caption,
                            anchor="ls", font=font, z=Z_HEADING))
         widths.append(1.2 * size + text_width(text, text_size, font))
-    static += [rename(shift(p, dx, dy)) for p in inner.static]
+    headed = {f"input {dims(layer_config.spec.input_size)}": f"∂L/∂y {dims(layer_config.spec.input_size)}",
+              f"output {dims(layer_config.spec.output_size)}": f"∂L/∂x {dims(layer_config.spec.output_size)}"}
+    static += [rename(shift(p, dx, dy), headed) for p in inner.static]  # a figure naming its own planes (3-D)
 
     def frame(i: int) -> tuple[Primitive, ...]:
         return tuple(rename(shift(p, dx, dy)) for p in inner.frame(i))
@@ -100,8 +111,14 @@ def wrapped(config: Config, layer_config: Config) -> Scene:
                  regions=regions, narration=narration, links=links)
 
 
-def rename(prim: Primitive) -> Primitive:
-    return replace(prim, text=renamed(prim.text)) if isinstance(prim, Text) and prim.text.startswith("y[") else prim
+def rename(prim: Primitive, headed: dict[str, str] | None = None) -> Primitive:
+    """An equation's ``y[...]`` as ``∂L/∂x[...]``; a plane heading the inner figure wrote (``input 2×3×3``) as the
+    gradient it is (``headed``)."""
+    if not isinstance(prim, Text):
+        return prim
+    if headed and prim.text in headed:
+        return replace(prim, text=headed[prim.text])
+    return replace(prim, text=renamed(prim.text)) if prim.text.startswith("y[") else prim
 
 
 class BackwardInput(FigureKind):
@@ -117,6 +134,7 @@ class BackwardInput(FigureKind):
         layer = gradient_layer(config.spec)
         if layer is None:
             view = config.render.view
+            check_shares_planar(config, "input gradient")
             if view is not View.GATHER:
                 raise SpecError("render.view", f"∂L/∂x of this layer is no single PyTorch layer, so it has no "
                                                f"{view.value} view; use view: gather or scatter")
@@ -130,6 +148,29 @@ class BackwardInput(FigureKind):
             return config.spec.in_channels * math.prod(config.spec.input_size)
         inner = gradient_config(config, layer)
         return kind_of(inner).steps(inner)
+
+    def footprint(self, config: Config) -> Footprint:
+        """The gather-order shares figure's (``spread_footprint``), or the gradient layer's own footprint on ∂L/∂y
+        under the heading lines, with room for the names ``wrapped`` writes left of stacked planes."""
+        layer = gradient_layer(config.spec)
+        frames = self.steps(config) + config.render.hold_last
+        if layer is None:
+            return spread_footprint(config, GATHER, frames)
+        inner = gradient_config(config, layer)
+        kind = kind_of(inner)
+        fp = kind.footprint(inner)
+        size = 15.0
+        lines = headings(config, inner)
+        words = max(1.2 * size + text_width(text, size if font == "sans" else 0.85 * size, font)
+                    for font, text in lines)
+        left = 0.0
+        if kind.name == "layer" and inner.render.resolved_style(layer.ndim) is Style.STACKED:
+            left = text_width(f"∂L/∂y {dims(layer.input_size)}", 0.95 * size, "sans")  # names left of the planes
+        grad = Amount(key="grad_output", what="∂L/∂y (out_channels × output_size)",
+                      size=config.spec.out_channels * math.prod(config.spec.output_size))
+        return replace(fp, frames=frames, arrays=(grad, *fp.arrays),
+                       canvas=(round(max(fp.canvas[0] + left + 0.6 * size, words)),
+                               fp.canvas[1] + round((len(lines) + 0.8) * 1.45 * size)))
 
     def scene(self, config: Config) -> Scene:
         layer = gradient_layer(config.spec)

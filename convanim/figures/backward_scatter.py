@@ -25,6 +25,7 @@ import numpy as np
 from ..config.model import Config
 from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.errors import SpecError
+from ..core.limits import Footprint
 from ..core.options import Reveal, Style, View, Wrt
 from ..core.scene import CellRef, Links, Point, Primitive, Scene, Segment, Text
 from ..core.spec import Op, PaddingMode
@@ -36,14 +37,18 @@ from .alt import alt_text
 from .backward import (
     check_backward,
     check_grid,
+    check_planar,
     check_view,
     drawn_shape,
+    gradient_arrays,
     gradient_layer,
     index,
     is_backward,
     lowered,
+    shares_amount,
     torch_call,
 )
+from .footprint import canvas_key
 from .geometry import as_rows, edges_over_padding, grid_width, rc, shade, tint
 from .links import cells_group, per_frame
 from .panels import CellGrid, fills, fit_size, label, lines, numbers, thick_outline
@@ -110,7 +115,7 @@ class SpreadFigure:
         values = [self.sp.grad_output.ravel(), self.sp.grid.ravel(), self.grad_x.ravel(), self.sp.amounts.ravel()]
         if self.kernel is not None:
             values.append(self.kernel.ravel())
-        if self.spec.op is Op.MAX_POOL:
+        if self.spec.is_max:
             values.append(self.trace.x.ravel())  # the forward input, drawn beside
         return sorted({format_value(float(v)) for v in np.unique(np.concatenate(values))} | {"+0"})
 
@@ -154,16 +159,19 @@ class SpreadFigure:
                     f"copies")
         value = format_value(float(self.sp.grad_output.ravel()[n]))
         name = f"{self.dy_name(n)} = {value}"
-        if self.spec.op is Op.MAX_POOL:
+        if self.spec.is_max:
             winner = int(np.argmax(self.pool_weights()[n]))
             src = self.trace.grid.source[(slice(None), *self.sp.targets[n, winner])]
             xv = format_value(float(self.trace.x[(self.sp.channels[n, 0], *src)]))
             return f"{name}: all of it to x{index(tuple(int(v) for v in src), None)} = {xv}, its window's maximum"
-        if self.spec.op is Op.AVG_POOL:
+        if self.averages:
             counted = int(np.count_nonzero(self.trace.tap_weights.reshape(-1, math.prod(self.spec.kernel_size))  # type: ignore[union-attr]
-                                           [n] > 0))
-            share = format_value(float(self.sp.grad_output.ravel()[n]) / counted)
-            return f"{name}: {value}/{counted} = {share} to each of the {counted} cells its average counted"
+                                           [n] != 0))
+            divisor = self.divisor(n)
+            share = format_value(float(self.sp.grad_output.ravel()[n]) / divisor)
+            how = "" if divisor == counted else f" (divisor_override: {format_value(divisor)})"
+            return (f"{name}: {value}/{format_value(divisor)} = {share} to each of the {counted} cells its average "
+                    f"counted{how}")
         lo, hi = self.sp.targets[n].min(axis=0), self.sp.targets[n].max(axis=0)
         where = [f"{a}–{b}" if a != b else f"{a}" for a, b in zip(lo, hi)]
         at = f"rows {where[0]}, columns {where[1]}" if self.nd == 2 else f"cells {where[0]}"
@@ -179,17 +187,35 @@ class SpreadFigure:
         hit = np.nonzero((self.sp.sinks == m) & self.received())
         return (*hit, self.sp.amounts[hit])  # type: ignore[return-value]
 
+    @property
+    def averages(self) -> bool:
+        """Average pooling, adaptive or not: each window spreads its gradient evenly over its counted cells."""
+        return self.spec.op in (Op.AVG_POOL, Op.ADAPTIVE_AVG_POOL)
+
+    def divisor(self, n: int) -> float:
+        """What average-pooling frame ``n``'s gradient is divided by (its counted cells, or divisor_override)."""
+        divisor = np.broadcast_to(self.trace.divisor, self.spec.output_size)  # type: ignore[arg-type]
+        return float(divisor.ravel()[n % math.prod(self.spec.output_size)])
+
+    def inside(self, n: int) -> np.ndarray:
+        """(taps,) bool: the taps inside frame ``n``'s window (an adaptive window is shorter than the kernel)."""
+        valid = self.trace.tap_valid
+        if valid is None:
+            return np.ones(len(self.sp.targets[n]), bool)
+        _, pos = self.dy_of(n)
+        return valid[pos].ravel()
+
     def received(self) -> np.ndarray:
         """(n, m, taps) bool: the taps a window sends something to (max pool: its winner; average: the counted)."""
         if self.spec.op is Op.CONV:
             return np.ones(self.sp.amounts.shape, bool)
         weights = self.pool_weights()
-        return weights[:, None, :] > 0
+        return weights[:, None, :] != 0
 
     def pool_weights(self) -> np.ndarray:
         """(n, taps): a pooling window's weight on each tap (max: 1 on the winner)."""
         n_k = math.prod(self.spec.kernel_size)
-        if self.spec.op is Op.AVG_POOL:
+        if self.averages:
             w = self.trace.tap_weights.reshape(self.spec.out_channels, math.prod(self.spec.output_size), n_k)  # type: ignore[union-attr]
             return w.reshape(-1, n_k)
         flat = self.trace.products.reshape(-1, n_k)
@@ -228,10 +254,14 @@ class SpreadFigure:
         if layer is not None:
             out.append(f"∂L/∂x = {torch_call(layer)}, the {'transposed ' if layer.transposed else ''}convolution")
             out.append(f"{layer.torch_line().replace(', bias=False', '')} with the same weight tensor")
-        if spec.op is Op.MAX_POOL:
+        if spec.is_max:
             out.append("max pooling sends each gradient to its window's maximum (the first one, on ties)")
-        elif spec.op is Op.AVG_POOL:
+        elif self.averages:
             how = "padding counts in the divisor" if spec.count_include_pad else "only input cells count"
+            if spec.divisor_override is not None:
+                how = f"divided by divisor_override {spec.divisor_override}"
+            elif spec.op is Op.ADAPTIVE_AVG_POOL:
+                how = "each window's own size is its divisor"
             out.append(f"average pooling spreads each gradient evenly over its window ({how})")
         dashed = [w for w, role in (("padding", Role.PADDING), ("inserted zeros", Role.INSERTED),
                                     ("cells past the padding", Role.OVERHANG)) if np.any(self.role == role)]
@@ -254,7 +284,7 @@ class SpreadFigure:
         oh, ow = spec.output_size
         y = top
         lefts = []
-        if spec.op is Op.MAX_POOL:
+        if spec.is_max:
             for c in range(spec.in_channels):
                 name = "x, the forward input" + (f" · ch {c}" if spec.in_channels > 1 else "")
                 lay.texts.append(label((margin, y + 0.62 * head), name, self.head, th, Z_TEXT))
@@ -308,7 +338,7 @@ class SpreadFigure:
         lay = Layout()
         y = float(margin)
         rows: list[tuple[str, float]] = []
-        if spec.op is Op.MAX_POOL:
+        if spec.is_max:
             for c in range(spec.in_channels):
                 lay.xs[c] = CellGrid((left, y), (1, self.role.shape[1]), s)
                 rows.append(("x" + (f" ch {c}" if many_in else ""), y))
@@ -425,26 +455,27 @@ class SpreadFigure:
         prims: list[Primitive] = [shade(cell, th, Z_SHADE), *thick_outline(cell, th, s, Z_MARK)]
         prims += self.kernel_frame(lay, co)
         taps = self.taps_of(n)
+        window = [t for t, inside in zip(taps, self.inside(n)) if inside]
         got = self.received()[n]
         for j, ci in enumerate(self.sp.channels[n]):
             grid = lay.canvases[int(ci)]
-            prims += [shade(grid.cell(tr, tq), th, Z_SHADE) for tr, tq in taps]
+            prims += [shade(grid.cell(tr, tq), th, Z_SHADE) for tr, tq in window]
             plane = grid.plane()
             width = grid_width(th, s)
-            for e0, f0, e1, f1, _ in edges_over_padding(taps, self.role == Role.INPUT):
+            for e0, f0, e1, f1, _ in edges_over_padding(window, self.role == Role.INPUT):
                 prims.append(Segment(start=plane.at(e0, f0), end=plane.at(e1, f1), color=th.grid, width=width,
                                      z=Z_MARK))
-            if self.spec.op is Op.MAX_POOL:
+            if self.spec.is_max:
                 win = int(np.argmax(got[j]))
                 prims += thick_outline(grid.cell(*taps[win]), th, s, Z_MARK)
                 xg = lay.xs[int(ci)]
-                prims += [shade(xg.cell(tr, tq), th, Z_SHADE) for tr, tq in taps]
+                prims += [shade(xg.cell(tr, tq), th, Z_SHADE) for tr, tq in window]
                 prims += thick_outline(xg.cell(*taps[win]), th, s, Z_MARK)
             if self.options.numbers:
                 prims += self.shares_text(grid, [t for t, g in zip(taps, got[j]) if g],
                                           self.sp.amounts[n, j][got[j]])
         if self.nd == 1:
-            prims += self.hairlines(cell, lay.canvases[int(self.sp.channels[n, 0])], taps)
+            prims += self.hairlines(cell, lay.canvases[int(self.sp.channels[n, 0])], window)
         return prims
 
     def shares_text(self, grid: CellGrid, cells: list[tuple[int, int]], values: np.ndarray) -> list[Primitive]:
@@ -552,9 +583,10 @@ class SpreadFigure:
                 "order": self.order, "named_planes": True}
 
     def links(self, lay: Layout) -> Links:
-        """∂L/∂y and the drawn grid (∂L/∂x) as cell groups: a drawn cell reads every ∂L/∂y cell that sends it a
-        share; a scatter frame computes the cells its ∂L/∂y cell reaches, a gather frame its ∂L/∂x cell (the
-        fold frame: the input cells padding copies)."""
+        """∂L/∂y and the drawn grid (∂L/∂x) as cell groups: a drawn cell reads every ∂L/∂y cell whose window holds
+        it (max pooling: the windows it lost too, which decided its 0); a scatter frame computes the cells its
+        ∂L/∂y cell sends a share to, a gather frame its ∂L/∂x cell (the fold frame: the input cells padding
+        copies)."""
         spec = self.spec
         groups = [cells_group("∂L/∂y" + (f" channel {c}" if spec.out_channels > 1 else ""), g.shape, g.cell)
                   for c, g in lay.grads.items()]
@@ -569,11 +601,12 @@ class SpreadFigure:
             co, pos = self.dy_of(n)
             r, q = rc(pos, self.nd)
             source = (co, r * g_cols + q)
-            cells = [(base + int(ci), tr * cols + tq) for j, ci in enumerate(self.sp.channels[n])
-                     for (tr, tq), g in zip(self.taps_of(n), got[n, j]) if g]
-            for cell in cells:
-                reads.setdefault(cell, []).append(source)
-            reached.append(cells)
+            taps, inside = self.taps_of(n), self.inside(n)
+            for ci in self.sp.channels[n]:  # every cell of its window considered it (a max-pool loser gets 0)
+                for (tr, tq), _ in filter(lambda t: t[1], zip(taps, inside)):
+                    reads.setdefault((base + int(ci), tr * cols + tq), []).append(source)
+            reached.append([(base + int(ci), tr * cols + tq) for j, ci in enumerate(self.sp.channels[n])
+                            for (tr, tq), g in zip(taps, got[n, j]) if g])
         writes = self.link_writes(base, reached, reads)
         return Links(groups=tuple(groups), reads=tuple((c, tuple(dict.fromkeys(r))) for c, r in reads.items()),
                      writes=per_frame(writes, self.n_frames))
@@ -622,6 +655,9 @@ class BackwardScatter(FigureKind):
             max(spec.pad_before), max(spec.pad_after)) > 0
         return spec.n_steps + int(fold)
 
+    def footprint(self, config: Config) -> Footprint:
+        return spread_footprint(config, SCATTER, self.steps(config) + config.render.hold_last)
+
     def scene(self, config: Config) -> Scene:
         return SpreadFigure(config, SCATTER).scene()
 
@@ -630,6 +666,17 @@ class BackwardScatter(FigureKind):
 
     def alt_text(self, config: Config) -> str:
         return spread_alt(config, "each output gradient sent back over the window it read")
+
+
+def spread_footprint(config: Config, order: str, frames: int) -> Footprint:
+    """The shares figure's footprint. Its arrays are checked before anything is made; ``check`` has bounded the
+    drawn grid (24×24 cells, 48 in 1-D) and the channels (4), so the figure is then laid out for real (a few
+    milliseconds) for its canvas. Static layers: below the shades, between the shades and the sums, and the
+    grid lines and notes between the sums and the marks."""
+    arrays = gradient_arrays(config, frames, shares_amount(config.spec))
+    lay = SpreadFigure(config, order).layout()
+    return Footprint(frames=frames, arrays=arrays, canvas=(lay.width, lay.height), layers=3,
+                     canvas_key=canvas_key(config.spec))
 
 
 def sum_text(terms: list[str]) -> str:
@@ -642,6 +689,16 @@ def sum_text(terms: list[str]) -> str:
 def check_spread(config: Config, kind: str) -> None:
     check_backward(config, kind)
     check_view(config, kind, (View.SCATTER, View.GATHER))
+    if gradient_layer(config.spec) is not None:  # a 3-D convolution's ∂L/∂x is drawn as the layer computing it
+        check_planar(config, f"the {kind} as shares (view: scatter)", "render.view",
+                     "use view: gather, which draws ∂L/∂x as the layer that computes it")
+    check_shares_planar(config, kind)
+
+
+def check_shares_planar(config: Config, kind: str) -> None:
+    """A layer whose ∂L/∂x is no single layer is drawn as shares, in 1-D and 2-D only."""
+    what = config.spec.op.value if config.spec.is_pool else "a layer whose ∂L/∂x is no single PyTorch layer"
+    check_planar(config, f"the {kind} of {what} (as shares)", "render.pass", "draw its forward pass: remove pass")
     check_grid(drawn_shape(config.spec), "the drawn input")
     if config.render.style not in (Style.AUTO, Style.FLAT):
         raise SpecError("render.style", f"the {kind} is drawn flat; remove style: {config.render.style.value}")

@@ -19,6 +19,7 @@ import numpy as np
 from ..config.model import Config
 from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.errors import SpecError
+from ..core.limits import Amount, Footprint
 from ..core.options import Reveal, Style, View, Wrt
 from ..core.scene import CellRef, Links, Point, Polygon, Primitive, Scene, Text
 from ..core.text import text_width
@@ -26,7 +27,18 @@ from ..core.words import dims, per_axis
 from ..engine import Role, simulate
 from ..engine.backward import WeightGradient, weight_gradient
 from .alt import alt_text
-from .backward import check_backward, check_grid, check_view, drawn_shape, index, is_backward, lowered
+from .backward import (
+    check_backward,
+    check_grid,
+    check_planar,
+    check_view,
+    drawn_shape,
+    gradient_arrays,
+    index,
+    is_backward,
+    lowered,
+)
+from .footprint import canvas_key
 from .geometry import as_rows, rc, shade, tint
 from .links import cells_group, per_frame
 from .panels import CellGrid, fills, fit_size, label, lines, numbers, thick_outline
@@ -43,6 +55,7 @@ def check_params(config: Config, kind: str) -> None:
     spec = config.spec
     if spec.is_pool:
         raise SpecError("render.wrt", f"{spec.op.value} has no weights; use wrt: input")
+    check_planar(config, f"the {kind}", "render.pass", "its input gradient is: use wrt: input")
     if config.render.style not in (Style.AUTO, Style.FLAT):
         raise SpecError("render.style", f"the {kind} is drawn flat; remove style: {config.render.style.value}")
     if config.render.reveal is not Reveal.ALL:
@@ -317,6 +330,18 @@ class BackwardWeight(FigureKind):
 
     def steps(self, config: Config) -> int:
         return math.prod(config.spec.weight_shape() or (0,))
+
+    def footprint(self, config: Config) -> Footprint:
+        """Its arrays (the forward layer's, ∂L/∂y, the products input · ∂L/∂y of every weight at every output
+        position) checked first; then, the drawn grid and channels bounded by ``check``, the figure laid out."""
+        spec = config.spec
+        products = Amount(key="input_size", what="the products input · ∂L/∂y (weights × output positions)",
+                          size=math.prod(spec.weight_shape() or (0,)) * math.prod(spec.output_size))
+        frames = self.steps(config) + config.render.hold_last
+        arrays = gradient_arrays(config, frames, products)
+        lay = WeightFigure(config).layout()
+        return Footprint(frames=frames, arrays=arrays,
+                         canvas=(lay.width, lay.height), layers=3, canvas_key=canvas_key(spec))
 
     def scene(self, config: Config) -> Scene:
         return WeightFigure(config).scene()

@@ -19,6 +19,7 @@ from ..config.grads import Learn, Reduction
 from ..config.model import Config
 from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.errors import SpecError
+from ..core.limits import Amount, Footprint, check_arrays, check_frames, spec_arrays
 from ..core.options import Compare, Reveal, Style, View
 from ..core.scene import CellRef, Links, Point, Polygon, Primitive, Scene, Segment, Text
 from ..core.text import text_width
@@ -26,7 +27,7 @@ from ..core.words import dims
 from ..engine import simulate
 from ..engine.learn import State, descend
 from .alt import alt_text
-from .backward import MAX_CHANNELS, check_grid, lowered
+from .backward import MAX_CHANNELS, check_grid, check_planar, lowered
 from .geometry import GROUP_HUES, as_rows, tint
 from .links import cells_group, per_frame
 from .panels import CellGrid, fills, fit_size, label, lines, numbers
@@ -377,6 +378,47 @@ class LearnFigure:
                                                                                  self.n_frames))
 
 
+PLAN_BUDGET = 2_000_000  # products computed over the whole descent below which the footprint runs it (~0.1 s)
+PLAN_STEPS = 200  # and the steps
+
+
+class LearnPlan(LearnFigure):
+    """The learn figure laid out for ``FigureKind.footprint``, ``LearnFigure.layout`` itself. Its cell size is set
+    by the widest value of the whole descent: when the descent is cheap (``PLAN_STEPS``, ``PLAN_BUDGET``) it is
+    run; otherwise the size comes from the target, the input and step 0, which a converging descent's values stay
+    within."""
+
+    def __init__(self, config: Config):  # noqa: D107 - no super().__init__: it draws nothing, only lays out
+        self.config, self.spec, self.options, self.theme = config, config.spec, config.render, config.render.theme
+        self.learn = config.learn  # type: ignore[assignment]
+        self.nd = self.spec.ndim
+        self.target = target_of(config)
+        products = math.prod(self.spec.weight_shape() or (0,)) * math.prod(self.spec.output_size)
+        cheap = self.learn.steps <= PLAN_STEPS and (self.learn.steps + 1) * products <= PLAN_BUDGET
+        steps = self.learn.steps if cheap else 0
+        self.states = descend(config.spec, config.input, config.weight, config.bias, self.target, steps=steps,  # type: ignore[arg-type]
+                              lr=self.learn.lr, reduction=self.learn.reduction.value)
+        outputs = [self.target.ravel(), *(st.output.ravel() for st in self.states),
+                   *((st.output - self.target).ravel() for st in self.states)]
+        params = [a.ravel() for st in self.states for a in (st.weight, st.grad_weight, st.bias, st.grad_bias)
+                  if a is not None]
+        groups = [texts_of(outputs), texts_of([config.input.ravel()]), texts_of(params)]
+        self.s = float(self.options.scale or max(44, 10.5 * max(len(t) for g in groups for t in g)))
+        self.head = max(11.0, 0.36 * self.s)
+
+
+def learn_arrays(config: Config) -> tuple[Amount, ...]:
+    """The descent's arrays: every step's simulation (made and dropped), the target, and the state kept for
+    every step (the output, ∂L/∂y, the weight and ∂L/∂w, the bias and ∂L/∂b), ``learn.steps + 1`` of them."""
+    spec, learn = config.spec, config.learn
+    assert learn is not None
+    out = spec.out_channels * math.prod(spec.output_size)
+    per_state = 2 * out + 2 * math.prod(spec.weight_shape() or (0,)) + (2 * spec.out_channels if spec.bias else 0)
+    return (*spec_arrays(spec), Amount(key="learn.target", what="the target (out_channels × output_size)", size=out),
+            Amount(key="learn.steps", what="the states of every step (output, ∂L/∂y, weight, ∂L/∂w, bias, ∂L/∂b, "
+                                           "learn.steps + 1 times)", size=(learn.steps + 1) * per_state))
+
+
 class LearnKind(FigureKind):
     """A config with ``learn:``: one frame per step of gradient descent (or every k-th)."""
 
@@ -401,10 +443,23 @@ class LearnKind(FigureKind):
         if spec.in_channels * spec.out_channels // spec.groups > MAX_CHANNELS:
             raise SpecError("learn", f"draws at most {MAX_CHANNELS} kernels, got {spec.in_channels} → "
                                      f"{spec.out_channels} channels")
+        check_planar(config, "learning a kernel", "learn", "its forward and backward passes are drawn without "
+                                                            "learn:")
         check_grid(spec.input_size, "the input", "learn")
 
     def steps(self, config: Config) -> int:
         return len(config.learn.shown_steps)  # type: ignore[union-attr]
+
+    def footprint(self, config: Config) -> Footprint:
+        """The descent's arrays, checked before anything runs; the canvas of ``LearnPlan`` (``check`` bounds the
+        input to 24×24 cells and the kernels to 4, so one step costs little)."""
+        frames = self.steps(config) + config.render.hold_last
+        check_frames(frames, config.render.max_frames)
+        arrays = learn_arrays(config)
+        check_arrays(arrays, config.render.max_elements)
+        lay = LearnPlan(config).layout()
+        return Footprint(frames=frames, arrays=arrays,
+                         canvas=(lay.width, lay.height), layers=2, canvas_key="learn")
 
     def scene(self, config: Config) -> Scene:
         return LearnFigure(config).scene()

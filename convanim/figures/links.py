@@ -2,7 +2,8 @@
 
 Every kind fills ``Scene.links`` through these helpers (see ``core.scene.Links``): a layer's output cell reads
 its window's taps on every input channel it reads; a stack's cell of layer n reads the cells of layer n - 1
-under its kernel. Computed only when asked for (the HTML player), never for pixels.
+under its kernel. A 3-D volume is one group per depth slice (``volume_links``). Computed only when asked for
+(the HTML player), never for pixels.
 """
 
 from __future__ import annotations
@@ -48,6 +49,27 @@ def trace_links(trace: Trace, inputs: Mapping[int, CellGroup], outputs: Mapping[
         cell = (g_out[step.channel], r * outputs[step.channel].shape[1] + c)
         taps = [rc(t, nd) for t in step.taps]
         read = tuple((g_in[ci], tr * in_cols + tc) for ci in step.in_channels if ci in g_in for tr, tc in taps)
+        reads.append((cell, read))
+        writes.append((cell,))
+    return Links(groups=(*inputs.values(), *outputs.values()), reads=tuple(reads), writes=per_frame(writes, n_frames))
+
+
+def volume_links(trace: Trace, inputs: Mapping[tuple[int, int], CellGroup],
+                 outputs: Mapping[tuple[int, int], CellGroup], frames: Sequence[int], n_frames: int,
+                 step_of: Callable[[int], Step]) -> Links:
+    """Links of a 3-D layer drawn as one group per (channel, depth slice): ``inputs`` the drawn input's slices
+    (padded, zeros inserted), ``outputs`` the output's. Frame ``frames[k]`` computes the output voxel of
+    ``step_of(frames[k])``, which reads its window's taps on every drawn input channel it reads."""
+    index = {key: n for n, key in enumerate(inputs)}
+    index |= {("out", *key): len(inputs) + n for n, key in enumerate(outputs)}
+    reads: list[tuple[CellRef, tuple[CellRef, ...]]] = []
+    writes: list[tuple[CellRef, ...]] = []
+    for k in frames:
+        step = step_of(k)
+        d, r, c = (int(v) for v in step.position)
+        cell = (index[("out", step.channel, d)], r * outputs[(step.channel, d)].shape[1] + c)
+        read = tuple((index[(ci, int(td))], int(tr) * inputs[(ci, int(td))].shape[1] + int(tc))
+                     for ci in step.in_channels if (ci, 0) in inputs for td, tr, tc in step.taps)
         reads.append((cell, read))
         writes.append((cell,))
     return Links(groups=(*inputs.values(), *outputs.values()), reads=tuple(reads), writes=per_frame(writes, n_frames))

@@ -51,6 +51,13 @@ def check_matrix_view(config: Config, view: str, shape: tuple[int, int], what: s
     if spec.is_pool:
         raise SpecError("render.view", f"{view} draws a convolution's weights as a matrix; {spec.op.value} has none "
                                        f"(use view: gather)")
+    if spec.ndim == 3:
+        raise SpecError("render.view", f"{view} draws 1-D and 2-D layers beside their grids; this layer is 3-D "
+                                       f"(view: gather draws it as its depth slices)")
+    if view == "matrix" and spec.padding_value != 0:
+        raise SpecError("render.view", f"padding_value {spec.padding_value:g} adds a constant to the outputs "
+                                       f"(y = C·x + c), so the layer is no matrix product; use view: im2col, whose "
+                                       f"patches hold the padding's values, or gather")
     if max(shape) > MAX_MATRIX:
         raise SpecError("render.view", f"{what} would be {shape[0]}×{shape[1]} cells, over the readable limit of "
                                        f"{MAX_MATRIX}×{MAX_MATRIX}; use a smaller input_size or fewer channels")

@@ -10,6 +10,7 @@ own thin plane or row in a lighter tint: it keeps the field. One frame per outpu
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from fractions import Fraction
@@ -18,7 +19,7 @@ import numpy as np
 
 from ..core.limits import Amount
 from ..core.options import RenderOptions, Style
-from ..core.scene import CellGroup, Links, Point, Polygon, Primitive, Scene, Segment, Text
+from ..core.scene import CellGroup, CellRef, Links, Point, Polygon, Primitive, Scene, Segment, Text
 from ..core.text import text_width
 from ..core.words import dims
 from ..engine import Role
@@ -42,6 +43,16 @@ def pads(specs: Sequence[Layer], p: int) -> tuple[tuple[int, ...], tuple[int, ..
 def plane_size(specs: Sequence[Layer], p: int) -> tuple[int, ...]:
     """The size of plane ``p`` (0: the input)."""
     return specs[0].input_size if p == 0 else specs[p - 1].output_size
+
+
+def feeding(spec: Layer, channel: int) -> range:
+    """The input channels of layer ``spec`` that its output ``channel`` reads (its group's; the same channel for
+    pooling and element-wise steps)."""
+    if spec.is_elementwise or spec.is_pool:  # type: ignore[union-attr]
+        return range(channel, channel + 1)
+    cg = spec.in_channels // spec.groups  # type: ignore[union-attr]
+    g = channel // (spec.out_channels // spec.groups)  # type: ignore[union-attr]
+    return range(g * cg, (g + 1) * cg)
 
 
 def short_name(spec: Layer) -> str:
@@ -116,7 +127,8 @@ class Stack:
         cells = field(self.specs, pos)[0].cells
         count = math.prod(len(c) for c in cells)
         spans = ["–".join(dict.fromkeys((str(min(c)), str(max(c))))) if c else "none" for c in cells]
-        where = f"cells {spans[0]}" if len(cells) == 1 else f"rows {spans[0]}, columns {spans[1]}"
+        axes = {1: ("cells",), 2: ("rows", "columns"), 3: ("depths", "rows", "columns")}[len(cells)]
+        where = ", ".join(f"{axis} {span}" for axis, span in zip(axes, spans))
         return (f"layer {len(self.specs)}[{','.join(map(str, pos))}] sees input {where} "
                 f"({count} input cell{'s' if count != 1 else ''})")
 
@@ -146,6 +158,34 @@ class Stack:
                 pos = self.position(i)
                 writes.append(((self.n_planes - 1, pos[0] if nd == 1 else pos[0] * top + pos[1]),))
             return Links(groups=tuple(made), reads=tuple(edges), writes=tuple(writes))
+
+        return build
+
+    def field_links(self, groups: Callable[[], list[CellGroup]],
+                    ref: Callable[[int, int, tuple[int, ...]], CellRef | None],
+                    channels: Sequence[Sequence[int]]) -> Callable[[], Links]:
+        """Links of a stack drawn by channel and depth slice (3-D stacks, the values layout). ``ref(p, c, index)``:
+        the cell of plane ``p``, channel ``c`` at ``index`` of its padded grid (None where nothing is drawn);
+        ``channels[p]``: the channels drawn of plane ``p``. A real cell of layer p reads the cells of plane p − 1
+        under its kernel (padding included) on every drawn channel that feeds it; frame i computes the top cell
+        of every drawn channel at the position it shows."""
+        def build() -> Links:
+            edges: list[tuple[CellRef, tuple[CellRef, ...]]] = []
+            for p in range(1, self.n_planes):
+                spec = self.specs[p - 1]
+                below, here = pads(self.specs, p - 1)[0], pads(self.specs, p)[0]
+                for idx in np.ndindex(*plane_size(self.specs, p)):
+                    window = list(itertools.product(*([v + b for v in reads(spec, a, i)]
+                                                      for a, (i, b) in enumerate(zip(idx, below)))))
+                    at = tuple(i + b for i, b in zip(idx, here))
+                    for c in channels[p]:
+                        cell = ref(p, c, at)
+                        read = (ref(p - 1, ci, w) for ci in feeding(spec, c) if ci in channels[p - 1] for w in window)
+                        if cell is not None:
+                            edges.append((cell, tuple(r for r in read if r is not None)))
+            top = self.n_planes - 1
+            writes = tuple(tuple(ref(top, c, self.position(i)) for c in channels[top]) for i in range(self.n_frames))
+            return Links(groups=tuple(groups()), reads=tuple(edges), writes=writes)  # type: ignore[arg-type]
 
         return build
 

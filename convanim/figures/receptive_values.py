@@ -11,19 +11,21 @@ into rows; an element-wise step's grid is lighter. Every number equals PyTorch's
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..config.model import Config
 from ..core.options import RenderOptions
-from ..core.scene import Polygon, Primitive, Scene, Text
+from ..core.scene import CellRef, Links, Polygon, Primitive, Scene, Text
 from ..core.text import text_width
 from ..engine import Role, drawn_grid
 from ..engine.receptive import Layer
 from ..engine.receptive import field as field_of
 from ..engine.stack import stack_values
 from .geometry import Plane, Z, flat_plane, grid_lines, runs, shade
+from .links import plane_group
 from .receptive import Frame, Stack, pads, plane_size
 from .values import format_value
 from .volume_common import shown_volumes
@@ -92,7 +94,31 @@ class ValueGrids(Stack):
                    "planes": self.planes, "fields": self.fields}
         return Scene(width=round(lay.width), height=round(lay.height), background=self.theme.background,
                      static=tuple(static), n_frames=self.n_frames, frame=self.frame_fn(lay.grids),
-                     dynamic_z=frozenset({Z.SHADE}), regions=regions)
+                     dynamic_z=frozenset({Z.SHADE}), regions=regions, narration=self.narration,
+                     links=self.grid_links(lay.grids))
+
+    def grid_links(self, grids: dict[Key, Plane]) -> Callable[[], Links]:
+        """One group per drawn grid (plane, channel, depth slice); a cell reads the cells under its kernel on the
+        drawn channels of the plane below that feed it."""
+        index = {key: n for n, key in enumerate(grids)}
+
+        def name(key: Key) -> str:
+            p, c, d = key
+            parts = [self.group_name(p)] + ([f"channel {c}"] if self.planes[p].shape[0] > 1 else [])
+            return ", ".join(parts + ([f"slice d {d - pads(self.specs, p)[0][0]}"] if self.nd == 3 else []))
+
+        def ref(p: int, c: int, at: tuple[int, ...]) -> CellRef | None:
+            d, r, q = (0, 0, *at)[-3:]
+            shape = self.padded[p][1].shape
+            key = (p, c, d)
+            if key not in index or not (0 <= r < shape[1] and 0 <= q < shape[2]):
+                return None
+            return index[key], r * shape[2] + q
+
+        groups = lambda: [plane_group(name(key), plane, self.padded[key[0]][1].shape[1:])  # noqa: E731
+                          for key, plane in grids.items()]
+        channels = [[c for c in chans if c is not None] for chans in self.channels]
+        return self.field_links(groups, ref, channels)
 
     def block_size(self, p: int) -> tuple[float, float]:
         """The width and height of plane ``p``'s grids (channels in rows, depth slices side by side)."""

@@ -9,13 +9,16 @@ joins the field's boxes from column to column.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from ..core.scene import Point, Polygon, Primitive, Scene, Segment, Text
+from ..core.scene import CellRef, Links, Point, Polygon, Primitive, Scene, Segment, Text
 from ..core.text import text_width
 from ..engine import Role
 from ..engine.receptive import field
 from .geometry import Plane, Z, extent, grid_lines, runs, shade, shear
+from .links import plane_group
 from .receptive import THIN, Frame, Stack, pads, plane_size
 
 Sheets = list[list[Plane]]  # per plane, its sheets from depth 0 down
@@ -45,7 +48,27 @@ class Volumes(Stack):
                    "fields": self.fields}
         return Scene(width=width, height=height, background=self.theme.background, static=tuple(static),
                      n_frames=self.n_frames, frame=self.frame_fn(sheets), dynamic_z=frozenset({Z.SHADE, Z.LINES}),
-                     regions=regions)
+                     regions=regions, narration=self.narration, links=self.volume_links(sheets))
+
+    def volume_links(self, sheets: Sheets) -> Callable[[], Links]:
+        """One group per depth sheet of every column (``input, slice d 2``; padding sheets ``pad``)."""
+        keys = [(p, d) for p, column in enumerate(sheets) for d in range(len(column))]
+        index = {key: n for n, key in enumerate(keys)}
+
+        def name(p: int, d: int) -> str:
+            before = pads(self.specs, p)[0][0]
+            inside = 0 <= d - before < plane_size(self.specs, p)[0]
+            return f"{self.group_name(p)}, slice {f'd {d - before}' if inside else 'pad'}"
+
+        def ref(p: int, _c: int, at: tuple[int, ...]) -> CellRef | None:
+            d, r, c = at
+            shape = self.roles[p].shape
+            if not all(0 <= v < n for v, n in zip(at, shape)):
+                return None
+            return index[(p, d)], r * shape[2] + c
+
+        groups = lambda: [plane_group(name(p, d), sheets[p][d], self.roles[p].shape[1:]) for p, d in keys]  # noqa: E731
+        return self.field_links(groups, ref, [[0]] * self.n_planes)
 
     def padded_role(self, p: int) -> np.ndarray:
         """Plane ``p``'s cells (INPUT) with the next layer's padding (PADDING) around them, (D', H', W')."""
@@ -103,7 +126,7 @@ class Volumes(Stack):
 
         def frame(i: int) -> tuple[Primitive, ...]:
             prims: list[Primitive] = []
-            boxes = []
+            boxes: list[tuple[Plane, int, int, int, int] | None] = []
             for p, f in enumerate(field(self.specs, self.position(i))):
                 before = pads(self.specs, p)[0]
                 depths, rows, cols = ([v + b for v in axis] for axis, b in zip(f.padded, before))
@@ -111,8 +134,13 @@ class Volumes(Stack):
                     for a, b in runs(rows):
                         for c, e in runs(cols):
                             prims.append(shade(sheets[p][d].box(a, c, b - a, e - c), th, Z.SHADE))
-                boxes.append((sheets[p][min(depths)], min(rows), max(rows) + 1, min(cols), max(cols) + 1))
-            for (pa, a0, a1, b0, b1), (pb, c0, c1, d0, d1) in zip(boxes, boxes[1:]):
+                empty = not (depths and rows and cols)  # a field of padding only: no box, no connectors
+                boxes.append(None if empty else (sheets[p][min(depths)], min(rows), max(rows) + 1, min(cols),
+                                                 max(cols) + 1))
+            for one, two in zip(boxes, boxes[1:]):
+                if one is None or two is None:
+                    continue
+                (pa, a0, a1, b0, b1), (pb, c0, c1, d0, d1) = one, two
                 for rr, cc in ((0, 0), (0, 1), (1, 0), (1, 1)):
                     prims.append(Segment(start=pa.at((a0, a1)[rr], (b0, b1)[cc]), end=pb.at((c0, c1)[rr], (d0, d1)[cc]),
                                          color=th.connector, width=1.0, z=Z.LINES, antialias=False))

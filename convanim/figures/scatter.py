@@ -65,6 +65,9 @@ def check_scatter(config: Config) -> None:
         raise SpecError("render.view", f"scatter stamps the input cells of a transposed convolution onto its output; "
                                        f"this layer is {what} (set transposed: true, or use view: gather, matrix "
                                        f"or im2col)")
+    if spec.ndim == 3:
+        raise SpecError("render.view", "scatter draws 1-D and 2-D layers; this layer is 3-D (view: gather draws it "
+                                       "as its depth slices)")
     if max(spec.in_channels, spec.out_channels) > MAX_CHANNELS:
         raise SpecError("render.view", f"scatter draws at most {MAX_CHANNELS} input and output channels, got "
                                        f"{spec.in_channels} → {spec.out_channels}")

@@ -13,10 +13,11 @@ from ..config.model import Config
 from ..core.limits import Footprint, spec_arrays
 from ..core.options import RenderOptions, Style
 from ..core.scene import Scene
+from ..core.text import text_width
 from ..engine.receptive import Layer, describe_stack
 from ..engine.receptive import info_lines as stack_info_lines
-from .receptive import THIN, Planes, Strips, padded_sizes, plane_cells, stack_canvas
-from .receptive_values import MAX_ROW, ValueGrids
+from .receptive import THIN, Planes, Stack, Strips, padded_sizes, plane_cells, stack_canvas
+from .receptive_values import ValueGrids, row_starts
 from .receptive_volumes import Volumes
 from .registry import FigureKind, register
 from .volume_common import shown_volumes
@@ -48,19 +49,27 @@ def volumes_canvas(specs: tuple[Layer, ...], options: RenderOptions) -> tuple[in
 
 
 def values_canvas(specs: tuple[Layer, ...], options: RenderOptions) -> tuple[int, int]:
-    """The canvas of a stack drawn with its values (``ValueGrids``' arithmetic, cells of about 40 px)."""
+    """The canvas of a stack drawn with its values: ``ValueGrids.arrange``'s arithmetic (blocks of numbered grids
+    under their labels, wrapped into balanced rows), with cells of 40 px (the values are not simulated here)."""
     s = float(options.scale or 40)
     size = min(16.0, max(12.0, 0.34 * s))
-    channels = [specs[0].in_channels, *(getattr(spec, "out_channels", 1) for spec in specs)]
-    blocks = []
-    for size_p, count in zip(padded_sizes(specs), channels):
+    counts = [specs[0].in_channels, *(getattr(spec, "out_channels", 1) for spec in specs)]
+    shown = [len(shown_volumes(count)) for count in counts]
+    label_w = text_width("c 0", 0.85 * size, "sans") + 0.3 * s if max(shown) > 1 else 0.0
+    stack = Stack(specs, options)
+    widths, heights = [], []
+    for p, (size_p, n) in enumerate(zip(padded_sizes(specs), shown)):
         d, h, w = (1, 1, *size_p)[-3:]
-        n = len(shown_volumes(count))
-        blocks.append((d * w * s + (d - 1) * 0.4 * s + 2 * s, n * h * s + (n - 1) * 0.3 * s + 2.9 * size))
-    total = sum(w for w, _ in blocks) + 1.2 * s * (len(blocks) - 1)
-    rows = math.ceil(total / MAX_ROW)
-    width = max(total / rows, max(w for w, _ in blocks))  # the rows are balanced
-    return round(width + s), round(rows * (max(h for _, h in blocks) + 0.9 * s) + s)
+        block_w = d * w * s + (d - 1) * 0.4 * s
+        labels = [text_width(t, z * size, "sans") for t, z in zip(stack.label(p), (1.0, 0.9))]
+        widths.append(max(label_w + block_w, *labels))
+        heights.append(2.9 * size + n * h * s + (n - 1) * 0.3 * s)
+    starts = sorted(row_starts(widths, 1.2 * s)) + [len(widths)]
+    rows = [range(a, b) for a, b in zip(starts, starts[1:])]
+    width = max(sum(widths[p] for p in row) + 1.2 * s * (len(row) - 1) for row in rows)
+    height = sum(max(heights[p] for p in row) for row in rows) + 0.9 * s * (len(rows) - 1)
+    top = round(0.5 * s) + (round(s) if options.labels else 0)
+    return round(width + 2 * round(0.5 * s)), round(top + height + round(0.5 * s))
 
 
 class ReceptiveStack(FigureKind):

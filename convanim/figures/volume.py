@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 
 from ..config.model import Config
+from ..core.arithmetic import describe
 from ..core.limits import Footprint, drawn_size, spec_arrays
 from ..core.options import RenderOptions, Style
 from ..core.scene import Scene
 from ..core.spec import ConvSpec
+from ..core.text import text_width
 from ..engine import Trace
 from .alt import alt_text
 from .footprint import canvas_key
@@ -33,7 +35,13 @@ def stacked_canvas(spec: ConvSpec, options: RenderOptions) -> tuple[int, int]:
     s = float(options.scale or max(10, min(26, round(640 / tall))))
     width = sum((w + 0.75 * h + 0.8) * s for _d, h, w in shapes) + 6 * s
     height = max(d * ((0.3 * w + 0.36 * h) * s + 0.4 * s) for d, h, w in shapes) + 3 * s
+    width = max(width, title_width(spec, options, s))
     return round(width), round(height + (0.9 * s if options.caption else 0))
+
+
+def title_width(spec: ConvSpec, options: RenderOptions, s: float) -> float:
+    """``labels: true``: the line describing the layer at the top (``VolumeFigure.title_texts``) and margins."""
+    return text_width(describe(spec), max(11.0, 0.42 * s), "sans") + s if options.labels else 0.0
 
 
 def flat_canvas(spec: ConvSpec, options: RenderOptions) -> tuple[int, int]:
@@ -48,7 +56,7 @@ def flat_canvas(spec: ConvSpec, options: RenderOptions) -> tuple[int, int]:
         n_rows = math.ceil(depth / per_row)
         width = max(width, per_row * (cols * s + 0.6 * s))
         height += 1.3 * size + n_rows * (1.1 * size + rows * s + 0.35 * s) + 0.5 * s
-    return round(width + s), round(height + (1.1 * s if options.caption else 0))
+    return round(max(width + s, title_width(spec, options, s))), round(height + (1.1 * s if options.caption else 0))
 
 
 class Volume(FigureKind):
@@ -69,8 +77,9 @@ class Volume(FigureKind):
         spec, options = config.spec, config.render
         flat = options.resolved_style(3) is Style.FLAT
         canvas = (flat_canvas if flat else stacked_canvas)(spec, options)
+        layers = 2 if flat else 3  # stacked: the title and an elision's dots sit above the moving lines
         return Footprint(frames=self.steps(config) + options.hold_last, arrays=tuple(spec_arrays(spec)),
-                         canvas=canvas, layers=2, canvas_key=canvas_key(spec))
+                         canvas=canvas, layers=layers, canvas_key=canvas_key(spec))
 
     def scene(self, config: Config) -> Scene:
         return volume_scene(trace_of(config), config.render)

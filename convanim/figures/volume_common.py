@@ -15,18 +15,20 @@ first two, an ellipsis, the last), and frames are made for the output channels d
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..core.arithmetic import describe
 from ..core.options import RenderOptions, Reveal
-from ..core.scene import Scene, Text
+from ..core.scene import Links, Scene, Text
 from ..core.spec import ConvSpec
 from ..core.text import text_width
 from ..core.words import dims
 from ..engine import Role, Step, Trace
-from .geometry import Z, group_hue
+from .geometry import Plane, Z, group_hue
+from .links import plane_group, volume_links
 from .multichannel import Channels
 from .values import caption_of, sum_line
 
@@ -145,6 +147,23 @@ class VolumeFigure:
 
     def title_width(self, s: float) -> float:
         return text_width(describe(self.spec), self.text_size(s), "sans") if self.options.labels else 0.0
+
+    def narration(self, frame: int) -> str:
+        """What frame ``frame`` shows: the step's equation (the sum across channels when there are several)."""
+        step = self.step_of(frame)
+        return sum_line(self.trace, step, self.chans.inputs) if self.multi else caption_of(self.trace, step)
+
+    def links(self, planes: dict[tuple[str, int, int], Plane]) -> Callable[[], Links]:
+        """One group per drawn depth slice of every drawn channel (``planes`` by (kind, channel, depth)); an output
+        voxel reads its window's taps on the slices of every drawn input channel of its group."""
+        def build() -> Links:
+            ins = {(c, d): plane_group(f"{self.heading('in', c)}, slice {self.slice_name(d)}", p, self.role.shape[1:])
+                   for (k, c, d), p in planes.items() if k == "in"}
+            outs = {(c, d): plane_group(f"{self.heading('out', c)}, slice d {d}", p, self.out_shape[1:])
+                    for (k, c, d), p in planes.items() if k == "out"}
+            return volume_links(self.trace, ins, outs, range(len(self.chans.steps)), self.n_frames, self.step_of)
+
+        return build
 
     def scene(self) -> Scene:
         raise NotImplementedError

@@ -56,10 +56,12 @@ class VolumeFlat(VolumeFigure):
                                      if k == "in"},
                    "output_centers": {(c, d): p.centers(self.out_shape[1:]) for (k, c, d), p in bands.planes.items()
                                       if k == "out"},
-                   "input_role": self.role, "frame_steps": self.chans.steps, "trace": self.trace}
+                   "input_role": self.role, "frame_steps": self.chans.steps, "trace": self.trace,
+                   "named_planes": True}
         return Scene(width=width, height=height, background=self.theme.background, static=tuple(static),
                      n_frames=self.n_frames, frame=self.frame_fn(bands.planes, (width / 2, caption_y)),
-                     dynamic_z=frozenset({Z.SHADE, Z.MARK}), regions=regions)
+                     dynamic_z=frozenset({Z.SHADE, Z.MARK}), regions=regions, narration=self.narration,
+                     links=self.links(bands.planes))
 
     @cached_property
     def shown(self) -> list[float]:

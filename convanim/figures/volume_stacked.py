@@ -38,10 +38,12 @@ class VolumeStacked(VolumeFigure):
                                      if k == "in"},
                    "output_centers": {(c, d): pl.centers(self.out_shape[1:]) for (k, c, d), pl in sheets.items()
                                       if k == "out"},
-                   "input_role": self.role, "frame_steps": self.chans.steps, "trace": self.trace}
+                   "input_role": self.role, "frame_steps": self.chans.steps, "trace": self.trace,
+                   "named_planes": True}
         return Scene(width=width, height=height, background=self.theme.background, static=tuple(static),
                      n_frames=self.n_frames, frame=self.frame_fn(sheets, (width / 2, caption_y)),
-                     dynamic_z=frozenset({Z.SHADE, Z.LINES, Z.MARK}), regions=regions)
+                     dynamic_z=frozenset({Z.SHADE, Z.LINES, Z.MARK}), regions=regions, narration=self.narration,
+                     links=self.links(sheets))
 
     def cell_size(self) -> float:
         """Pixels per cell: conv_arithmetic's 30 at most, less so the tallest column stays about 640 px high."""
