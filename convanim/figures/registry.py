@@ -20,6 +20,7 @@ from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.errors import SpecError
 from ..core.limits import Footprint, check_canvas, check_footprint
 from ..core.scene import Scene, static_layers
+from .fit import fit_scene
 from .footprint import layer_footprint
 
 
@@ -118,7 +119,7 @@ def check_frames(config: Config) -> int:
 def scene(config: Config) -> Scene:
     """The config's Scene, after every limit is checked; its canvas is checked again before it is returned."""
     footprint = check_limits(config)
-    built = kind_of(config).scene(config)
+    built = fit_scene(kind_of(config).scene(config))
     check_canvas(built.width, built.height, static_layers(built), config.render.max_pixels, footprint.canvas_key)
     return built
 
