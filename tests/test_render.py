@@ -105,16 +105,15 @@ def test_dilation_shades_only_the_taps(tmp_path):
 
 def test_progressive_reveal_and_fps_and_hold_last(tmp_path):
     cfg = as_config(input_size=4, kernel_size=3, name="prog",
-                    render={"reveal": "progressive", "fps": 2, "hold_last": 2, "loop": 3})
+                    render={"reveal": "progressive", "fps": 2, "hold_first": 1, "hold_last": 2, "loop": 3})
     [path] = render(cfg, tmp_path)
     frames, durations, loop = gif_frames(path)
-    assert len(frames) == 4 + 2 and durations == [500] * 6
+    assert len(frames) == 4 and durations == [1000, 500, 500, 1500]  # held frames last longer, never repeat
     assert loop == 2  # played 3 times: 2 repeats
     oc = scene_of(cfg).regions["output_centers"]
     assert close(at(frames[0], oc[0, 0]), "#1c7676")  # current
     assert close(at(frames[0], oc[1, 1]), "#ffffff")  # not computed yet
     assert close(at(frames[3], oc[0, 0]), "#2aa198")
-    assert np.array_equal(frames[4], frames[3]) and np.array_equal(frames[5], frames[3])
 
 
 def test_colour_blind_theme_and_custom_colours(tmp_path):

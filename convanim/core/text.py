@@ -134,6 +134,7 @@ def wrap_text(text: str, size: float, font: str, max_width: float, seps: tuple[s
     sep = next((s for s in seps if s in text), None)
     if sep is None or text_width(text, size, font) <= max_width:
         return [elide_end(text, size, font, max_width)]
+    keep = sep.strip() if sep.strip() in (",", ";") else ""  # a comma stays at the end of its line
     lines: list[str] = []
     line = ""
     for word in text.split(sep):
@@ -141,7 +142,7 @@ def wrap_text(text: str, size: float, font: str, max_width: float, seps: tuple[s
         if not line or text_width(candidate, size, font) <= max_width:
             line = candidate
         else:
-            lines.append(line)
+            lines.append(line + keep)
             line = word
     lines.append(line)
     return [elide_end(ln, size, font, max_width) for ln in lines]

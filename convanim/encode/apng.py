@@ -6,7 +6,7 @@ import io
 import os
 import struct
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from PIL import Image
 from ..core.files import atomic_path
 from ..core.options import RenderOptions
 from ..core.scene import Scene
-from .common import bbox, check_fps, frames_of, plays, raster_frames, repeats_for, repeats_of
+from .common import bbox, check_fps, durations, frames_of, plays, raster_frames, repeats_for, repeats_of
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -39,9 +39,18 @@ def _encode_png(pixels: np.ndarray) -> tuple[bytes, bytes]:
     return dict(chunks)[b"IHDR"], b"".join(d for k, d in chunks if k == b"IDAT")
 
 
+def _delay(delay: Fraction, durations: Sequence[int] | None, k: int) -> tuple[int, int]:
+    """fcTL's delay of frame ``k`` as (numerator, denominator)."""
+    if durations is None:
+        return delay.numerator, delay.denominator
+    ms = min(durations[k], 65535)
+    return ms, 1000
+
+
 def write_apng(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fps: float = 10.0,
-               loop: bool | int | None = 0) -> Path:
-    """An animated PNG, streamed: each frame after the first stores only the rectangle that changed."""
+               loop: bool | int | None = 0, durations: Sequence[int] | None = None) -> Path:
+    """An animated PNG, streamed: each frame after the first stores only the rectangle that changed.
+    ``durations``: each frame's own, in milliseconds (default: 1/fps each)."""
     fps, repeats = check_fps(fps), repeats_of(loop)
     delay = Fraction(1) / Fraction(fps).limit_denominator(1000)
     if delay.numerator > 65535 or delay.denominator > 65535:
@@ -50,7 +59,7 @@ def write_apng(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fp
     with atomic_path(path) as tmp, open(tmp, "wb") as fp:
         fp.write(b"\x89PNG\r\n\x1a\n")
         prev, seq, count, actl_at = None, 0, 0, 0
-        for frame in frames_of(frames):
+        for k, frame in enumerate(frames_of(frames)):
             if prev is None:
                 y0, y1, x0, x1 = 0, frame.shape[0], 0, frame.shape[1]
             else:
@@ -61,7 +70,7 @@ def write_apng(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fp
                 actl_at = fp.tell()
                 fp.write(_chunk(b"acTL", struct.pack(">II", 0, plays(repeats))))
             fp.write(_chunk(b"fcTL", struct.pack(">IIIIIHHBB", seq, x1 - x0, y1 - y0, x0, y0,
-                                                 delay.numerator, delay.denominator, 0, 0)))
+                                                 *_delay(delay, durations, k), 0, 0)))
             seq += 1
             if prev is None:
                 fp.write(_chunk(b"IDAT", idat))
@@ -77,4 +86,5 @@ def write_apng(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fp
 
 def save(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
     """The scene as an animated PNG (one frame with ``step``)."""
-    return write_apng(path, raster_frames(scene, step), fps=options.fps, loop=repeats_for(options.loop))
+    return write_apng(path, raster_frames(scene, step), fps=options.fps, loop=repeats_for(options.loop),
+                      durations=None if step is not None else durations(options, scene.n_frames, 1000))

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 
 from ..core.errors import ConvanimError
+from ..core.options import RenderOptions
 from ..core.scene import Scene
 
 
@@ -88,6 +89,26 @@ def raster_frames(scene: Scene, step: int | None = None) -> Iterator[np.ndarray]
     from ..draw import render_frame, render_frames
 
     return iter([render_frame(scene, step)]) if step is not None else render_frames(scene)
+
+
+def durations(options: RenderOptions, n: int, per_second: int) -> list[int]:
+    """Per-frame durations of ``n`` frames in 1/per_second units: one frame time (1/fps) each, the first
+    ``hold_first`` and the last ``hold_last`` frame times longer; rounded so that the running time tracks
+    the exact one (no drift)."""
+    out, t, done = [], 0.0, 0
+    for k in range(n):
+        t += (1 + (options.hold_first if k == 0 else 0) + (options.hold_last if k == n - 1 else 0)) / options.fps
+        out.append(round(t * per_second) - done)
+        done += out[-1]
+    return out
+
+
+def held(frames: Iterable[np.ndarray], options: RenderOptions, n: int) -> Iterator[np.ndarray]:
+    """Frames for a constant-rate format (MP4): the first and last repeated to hold them (whole frame times)."""
+    for k, frame in enumerate(frames):
+        copies = 1 + round(options.hold_first if k == 0 else 0) + round(options.hold_last if k == n - 1 else 0)
+        for _ in range(copies):
+            yield frame
 
 
 def repeats_for(loop: int) -> int | None:

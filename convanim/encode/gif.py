@@ -17,19 +17,31 @@ from ..core.files import atomic_path
 from ..core.options import RenderOptions
 from ..core.scene import Polygon, Scene, Text
 from ..core.theme import Theme
-from .common import EncodeError, bbox, changed_box, check_fps, frames_of, raster_frames, repeats_for, repeats_of, ticks
+from .common import (
+    EncodeError,
+    bbox,
+    changed_box,
+    check_fps,
+    durations,
+    frames_of,
+    raster_frames,
+    repeats_for,
+    repeats_of,
+    ticks,
+)
 from .palette import RGB, build_palette, palette_from_frame, quantize, to_rgb
 
 
 def write_gif(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fps: float = 10.0,
-              loop: bool | int | None = 0, palette: Sequence[str | Sequence[int]] | None = None) -> Path:
+              loop: bool | int | None = 0, palette: Sequence[str | Sequence[int]] | None = None,
+              durations: Sequence[int] | None = None) -> Path:
     """An animated GIF with one global ``palette`` (up to 256 colours; default: the first frame's).
 
     Streams: only the previous frame is kept. Every frame after the first stores just the rectangle that
     changed, with unchanged pixels in it transparent (when the palette leaves an entry free), so a frame
     identical to the previous one costs a few bytes and the frame count is always preserved. Durations
     are in 1/100 s, rounded so the running time stays within 5 ms of ``k / fps`` (browsers show delays
-    under 2/100 s as 1/10 s, so keep ``fps <= 50``).
+    under 2/100 s as 1/10 s, so keep ``fps <= 50``). ``durations``: each frame's own, in 1/100 s.
     """
     fps, repeats = check_fps(fps), repeats_of(loop)
     stream = frames_of(frames)
@@ -47,7 +59,8 @@ def write_gif(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fps
         if repeats is not None:
             fp.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", repeats) + b"\0")
         prev_rgb, prev = first.copy(), quantize(first, pal)
-        for k, (frame, cs) in enumerate(zip(itertools.chain([first], stream), ticks(fps, 100))):
+        for k, (frame, cs) in enumerate(zip(itertools.chain([first], stream),
+                                                  ticks(fps, 100) if durations is None else durations)):
             params = {"duration": cs * 10, "disposal": 1}
             box = None if k == 0 else changed_box(frame, prev_rgb)
             if k == 0:
@@ -99,4 +112,5 @@ def gif_palette(scene: Scene, theme: Theme) -> list[RGB]:
 def save(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
     """The scene as an animated GIF on its theme's palette (one frame with ``step``)."""
     return write_gif(path, raster_frames(scene, step), fps=options.fps, loop=repeats_for(options.loop),
-                     palette=gif_palette(scene, options.theme))
+                     palette=gif_palette(scene, options.theme),
+                     durations=None if step is not None else durations(options, scene.n_frames, 100))

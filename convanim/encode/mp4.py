@@ -12,7 +12,7 @@ import numpy as np
 from ..core.files import atomic_path
 from ..core.options import RenderOptions
 from ..core.scene import Scene
-from .common import EncodeError, check_fps, frames_of, raster_frames
+from .common import EncodeError, check_fps, frames_of, held, raster_frames
 
 
 def write_mp4(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fps: float = 10.0,
@@ -47,4 +47,5 @@ def write_mp4(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fps
 
 def save(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
     """The scene as an H.264 MP4 (one frame with ``step``)."""
-    return write_mp4(path, raster_frames(scene, step), fps=options.fps)
+    frames = raster_frames(scene, step)
+    return write_mp4(path, frames if step is not None else held(frames, options, scene.n_frames), fps=options.fps)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +13,22 @@ from PIL import Image
 from ..core.files import atomic_path
 from ..core.options import RenderOptions
 from ..core.scene import Scene
-from .common import EncodeError, check_fps, frames_of, plays, raster_frames, repeats_for, repeats_of, ticks
+from .common import (
+    EncodeError,
+    check_fps,
+    durations,
+    frames_of,
+    plays,
+    raster_frames,
+    repeats_for,
+    repeats_of,
+    ticks,
+)
 
 
 def write_webp(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fps: float = 10.0,
                loop: bool | int | None = 0, lossless: bool = True, quality: int = 80,
-               method: int = 4) -> Path:
+               method: int = 4, durations: Sequence[int] | None = None) -> Path:
     """An animated WebP (lossless by default; ``method`` 0-6 trades speed for size). Pillow's encoder is
     fed frame by frame when its streaming API is available; otherwise the frames are collected first."""
     fps, repeats = check_fps(fps), repeats_of(loop)
@@ -35,16 +45,16 @@ def write_webp(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fp
                                         False, False)
         except (ImportError, AttributeError, TypeError):
             enc = None
-        durations, t = ticks(fps, 1000), 0
+        times, t = (ticks(fps, 1000) if durations is None else iter(durations)), 0
         if enc is None:
             rest = [Image.fromarray(frame) for frame in stream]
             Image.fromarray(first).save(tmp, format="WEBP", save_all=True, append_images=rest,
-                                        duration=list(itertools.islice(durations, len(rest) + 1)), loop=count,
+                                        duration=list(itertools.islice(times, len(rest) + 1)), loop=count,
                                         lossless=lossless, quality=quality, method=method)
             return path
         for frame in itertools.chain([first], stream):
             enc.add(Image.fromarray(frame).getim(), t, lossless, quality, 100, method)
-            t += next(durations)
+            t += next(times)
         enc.add(None, t, lossless, quality, 100, 0)
         data = enc.assemble(b"", b"", b"")
         if data is None:
@@ -55,4 +65,5 @@ def write_webp(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fp
 
 def save(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
     """The scene as a lossless animated WebP (one frame with ``step``)."""
-    return write_webp(path, raster_frames(scene, step), fps=options.fps, loop=repeats_for(options.loop))
+    return write_webp(path, raster_frames(scene, step), fps=options.fps, loop=repeats_for(options.loop),
+                      durations=None if step is not None else durations(options, scene.n_frames, 1000))

@@ -23,6 +23,7 @@ from .channels_strip import ChannelsStrip
 from .footprint import canvas_key, channels_canvas
 from .multichannel import MAX_PLANES, ChannelFigure, channels_of_spec, shown_channels
 from .registry import FigureKind, register
+from .steps import FrameGrid, output_grid
 from .single import check_strip, trace_of
 
 STYLES: dict[Style, type[ChannelFigure]] = {Style.STACKED: ChannelsStacked, Style.FLAT: ChannelsFlat,
@@ -52,6 +53,10 @@ class MultiChannel(FigureKind):
     def steps(self, config: Config) -> int:
         drawn = sum(c is not None for c in shown_channels(config.spec.out_channels))
         return drawn * math.prod(config.spec.output_size)
+
+    def frame_grid(self, config: Config) -> FrameGrid:
+        drawn = sum(c is not None for c in shown_channels(config.spec.out_channels))
+        return output_grid(config.spec, drawn)
 
     def footprint(self, config: Config) -> Footprint:
         spec = config.spec

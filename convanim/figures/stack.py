@@ -19,6 +19,7 @@ from .receptive import THIN, Planes, Strips, padded_sizes, plane_cells, stack_ca
 from .receptive_values import MAX_ROW, ValueGrids
 from .receptive_volumes import Volumes
 from .registry import FigureKind, register
+from .steps import FrameGrid
 from .volume_common import shown_volumes
 
 
@@ -73,6 +74,10 @@ class ReceptiveStack(FigureKind):
 
     def steps(self, config: Config) -> int:
         return math.prod(config.layers[-1].output_size)
+
+    def frame_grid(self, config: Config) -> FrameGrid:
+        size = tuple(config.layers[-1].output_size)
+        return FrameGrid(shape=size, rows_axis=len(size) - 2 if len(size) > 1 else None)
 
     def footprint(self, config: Config) -> Footprint:
         specs, options = tuple(config.layers), config.render
