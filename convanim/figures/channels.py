@@ -23,8 +23,8 @@ from .channels_strip import ChannelsStrip
 from .footprint import canvas_key, channels_canvas
 from .multichannel import MAX_PLANES, ChannelFigure, channels_of_spec, shown_channels
 from .registry import FigureKind, register
-from .steps import FrameGrid, output_grid
 from .single import check_strip, trace_of
+from .steps import FrameGrid, output_grid
 
 STYLES: dict[Style, type[ChannelFigure]] = {Style.STACKED: ChannelsStacked, Style.FLAT: ChannelsFlat,
                                             Style.STRIP: ChannelsStrip}

@@ -103,7 +103,8 @@ class FlipComparison(FigureKind):
         # each heading wrapped at its comma to its side's width; a side narrower than its heading's longest
         # line is widened (centred in its column), so no heading is ever cut
         texts = headings(config.spec)
-        lines = [wrap_text(t, size, "serif", max(sc.width, 12 * size), seps=(", ", " ")) for t, sc in zip(texts, scenes)]
+        lines = [wrap_text(t, size, "serif", max(sc.width, 12 * size), seps=(", ", " "))
+                 for t, sc in zip(texts, scenes)]
         cols = [max(sc.width, round(max(text_width(ln, size, "serif") for ln in ls) + size))
                 for sc, ls in zip(scenes, lines)]
         line_h = round(1.3 * size)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..core.scene import CellGroup, Links, Primitive, Scene, Text
-from ..core.text import text_box
+from ..core.text import fit_equation, text_box, text_width, wrap_text
 from .geometry import shift, shift_region
 
 MIN_TEXT_PX = 10.0  # no text is drawn smaller than this many pixels (its em)...
@@ -123,3 +123,49 @@ def _moved_links(links: Callable[[], Links], dx: float, dy: float) -> Callable[[
         return Links(groups=groups, reads=built.reads, writes=built.writes)
 
     return build
+
+
+def widest_em(texts: Iterable[str], font: str = "serif") -> float:
+    """The widest of ``texts`` in ems (its width at 1 px), at least a digit's."""
+    return max((text_width(t, 100.0, font) / 100 for t in set(texts)), default=0.64)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CellText:
+    """The sizes of the numbers in cells and of the weights written as subscripts in their corners.
+
+    A number fills at most 85 % of its cell's width (and 0.42 of its side); a subscript at most 44 % of the
+    width and 0.3 of the side, and always smaller than the numbers, so a large weight never outweighs the
+    value it multiplies. ``cell`` is the cell side that holds both at a readable size (``MIN_TEXT_PX`` and
+    a little more) when the figure chooses its own scale."""
+
+    number: float
+    subscript: float
+
+    @staticmethod
+    def cell_for(number_em: float, subscript_em: float | None, default: float) -> float:
+        need = max(default, 13.0 * number_em / 0.85)
+        if subscript_em is not None:
+            need = max(need, 11.0 * subscript_em / 0.44, 11.0 / 0.3)
+        return float(math.ceil(need))
+
+    @staticmethod
+    def of(cell: float, number_em: float, subscript_em: float | None = None) -> CellText:
+        number = min(0.42 * cell, 0.85 * cell / number_em)
+        subscript = min(0.3 * cell, 0.44 * cell / (subscript_em or 1.0), 0.8 * number)
+        return CellText(number=number, subscript=subscript)
+
+
+def caption_width(content: float, size: float) -> float:
+    """How wide a figure's equations may be: its content's width, but room for 18 ems on a narrow figure."""
+    return max(content, 18 * size)
+
+
+def fit_lines(texts: Iterable[str], size: float, width: float, font: str = "serif") -> list[str]:
+    """Equations elided to ``width`` (first terms and the result kept)."""
+    return [fit_equation(t, size, font, width) for t in texts]
+
+
+def label_lines(text: str, size: float, width: float, font: str = "sans") -> list[str]:
+    """A label line ("input 5×5 · kernel 3×3 · ...") wrapped at its " · " to ``width``."""
+    return wrap_text(text, size, font, width)
