@@ -93,7 +93,29 @@ def text_lines(ink: np.ndarray, join: int, rise: int) -> list[tuple[int, int, in
     wide = grown.copy()
     for k in range(1, rise + 1):
         grown[k:, :] |= wide[:-k, :]
-    return [(y0, y1 - rise, x0 + join, x1 - join) for y0, y1, x0, x1 in components(grown)]
+    return merged_lines([(y0, y1 - rise, x0 + join, x1 - join) for y0, y1, x0, x1 in components(grown)])
+
+
+def merged_lines(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Boxes of one line joined: side by side, overlapping in height, closer than half the taller one's height
+    (the spaces around a "·" or "=" of a large text)."""
+    boxes = sorted(boxes, key=lambda b: b[2])
+    changed = True
+    while changed:
+        changed = False
+        out: list[tuple[int, int, int, int]] = []
+        for b in boxes:
+            for n, a in enumerate(out):
+                overlap = min(a[1], b[1]) - max(a[0], b[0])
+                gap = max(a[2], b[2]) - min(a[3], b[3])
+                if overlap > 0 and gap <= 0.5 * max(a[1] - a[0], b[1] - b[0]):
+                    out[n] = (min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3]))
+                    changed = True
+                    break
+            else:
+                out.append(b)
+        boxes = out
+    return boxes
 
 
 def check_text(scene: Scene, frames: list[int]) -> list[str]:

@@ -262,9 +262,10 @@ class LearnFigure:
                               font="sans", z=Z_TEXT))
         for step in (0, self.learn.steps):
             x = self.x_of(step, lay)
-            prims.append(Text(xy=(x, y1 + 4), text=str(step), size=small, color=th.caption, anchor="mt", font="sans",
-                              z=Z_TEXT))
-        prims.append(Text(xy=((x0 + x1) / 2, y1 + 4), text="step" + (" (loss on a log scale)" if self.log else ""),
+            prims.append(Text(xy=(x, y1 + 0.6 * small), text=str(step), size=small, color=th.caption, anchor="mt",
+                              font="sans", z=Z_TEXT))
+        name = "step" + (" (loss on a log scale)" if self.log else "")
+        prims.append(Text(xy=((x0 + x1) / 2, y1 + 0.6 * small), text=name,
                           size=small, color=th.caption, anchor="mt", font="sans", z=Z_TEXT))
         return prims
 

@@ -55,6 +55,8 @@ def format_value(v: float) -> str:
         text = str(abs(int(round(v))))
     elif digits is not None:
         text = f"{abs(v):.{digits}g}"
+    elif abs(v) >= 1e4:  # two decimals of a large number are noise: three significant digits
+        text = f"{abs(v):.3g}"
     else:
         text = f"{abs(v):.2f}".rstrip("0").rstrip(".")
     if text == "0" or float(text.replace("∞", "inf")) == 0:
