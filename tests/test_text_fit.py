@@ -97,7 +97,7 @@ def text_lines(ink: np.ndarray, join: int, rise: int) -> list[tuple[int, int, in
 
 
 def merged_lines(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """Boxes of one line joined: side by side, overlapping in height, closer than half the taller one's height
+    """Boxes of one line joined: side by side, overlapping in height, closer than 0.8 of the taller one's height
     (the spaces around a "·" or "=" of a large text)."""
     boxes = sorted(boxes, key=lambda b: b[2])
     changed = True
@@ -108,7 +108,7 @@ def merged_lines(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int,
             for n, a in enumerate(out):
                 overlap = min(a[1], b[1]) - max(a[0], b[0])
                 gap = max(a[2], b[2]) - min(a[3], b[3])
-                if overlap > 0 and gap <= 0.5 * max(a[1] - a[0], b[1] - b[0]):
+                if overlap > 0 and gap <= 0.8 * max(a[1] - a[0], b[1] - b[0]):
                     out[n] = (min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3]))
                     changed = True
                     break
