@@ -13,7 +13,7 @@ import numpy as np
 from ..core.scene import Point, Polygon, Primitive, Scene, Segment, Text
 from ..core.text import text_width
 from ..engine import Role
-from .geometry import Plane, Z, clip_outside, corners, grid_lines, lift, output_cell, rc, shade, shear, sheet
+from .geometry import Plane, Z, clip_outside, corners, grid_lines, lift, output_cell, rc, role_fill, shade, shear, sheet
 from .multichannel import ChannelFigure
 
 Slot = tuple[str, int | None, tuple[int, int]]  # ("in" | "out", channel or None for the ellipsis, shape)
@@ -112,8 +112,8 @@ class ChannelsStacked(ChannelFigure):
         prims: list[Primitive] = []
         if self.groups > 1:
             prims += sheet(corners(plane, h, w, 0.15), self.hue(group), th, Z.SHEET, max(1.5, 0.06 * s))
-        prims += [Polygon(points=plane.cell(r, q), fill=th.input, z=Z.FILL)
-                  for (r, q), rl in np.ndenumerate(self.role) if rl == Role.INPUT]
+        prims += [Polygon(points=plane.cell(r, q), fill=fill, z=Z.FILL)
+                  for (r, q), rl in np.ndenumerate(self.role) if (fill := role_fill(th, rl)) is not None]
         return prims + grid_lines(plane, self.role, th, s, Z.GRID, lambda role: role == Role.INPUT)
 
     def output_plane(self, plane: Plane, c: int, group: int) -> list[Primitive]:

@@ -350,3 +350,13 @@ def clip_outside(a: Point, b: Point, polygons: Iterable[Sequence[Point]]) -> lis
         return (a[0] + u * (b[0] - a[0]), a[1] + u * (b[1] - a[1]))
 
     return [(at(u0), at(u1)) for u0, u1 in pieces if u1 - u0 > 1e-6]
+
+
+def role_fill(theme: Theme, role: int) -> str | None:
+    """A drawn input cell's fill by its role (``engine.Role``): real cells, inserted zeros and a pooling
+    window's overhang each their own colour; padding is left empty (dashed) unless the theme fills it."""
+    from ..engine import Role
+
+    fill = {Role.INPUT: theme.input, Role.INSERTED: theme.inserted, Role.OVERHANG: theme.overhang,
+            Role.PADDING: theme.padding}[Role(int(role))]
+    return None if role == Role.PADDING and fill.lower() == theme.background.lower() else fill

@@ -24,6 +24,7 @@ from ..core.limits import Footprint, check_canvas, check_footprint
 from ..core.scene import Scene, static_layers
 from .fit import fit_scene
 from .footprint import layer_footprint
+from .legend import with_legend
 from .steps import FrameGrid, line, output_grid, select, select_frames
 from .values import precision, with_precision
 
@@ -172,6 +173,8 @@ def scene(config: Config) -> Scene:
         frames = selected(config)
         if frames is not None:
             built = select_frames(built, frames)
+        if config.render.legend:
+            built = with_legend(built, config)
         built = fit_scene(built)
     built = replace(built, frame=with_precision(digits, built.frame),
                     narration=None if built.narration is None else with_precision(digits, built.narration))

@@ -37,6 +37,7 @@ from .geometry import (
     outline,
     output_cell,
     rc,
+    role_fill,
     shade,
     shape2,
 )
@@ -201,8 +202,9 @@ class Stacked(LayerFigure):
         th, s = self.theme, self.s
         h, w = self.role.shape
         ho, wo = self.out_shape
-        static: list[Primitive] = [Polygon(points=inp.cell(r, c), fill=th.input, z=Z.FILL)
-                                   for r in range(h) for c in range(w) if self.role[r, c] == Role.INPUT]
+        static: list[Primitive] = [Polygon(points=inp.cell(r, c), fill=fill, z=Z.FILL)
+                                   for r in range(h) for c in range(w)
+                                   if (fill := role_fill(th, self.role[r, c])) is not None]
         static += grid_lines(inp, self.role, th, s, Z.GRID, lambda role: role == Role.INPUT)
         for r in range(ho):
             for c in range(wo):
@@ -280,8 +282,8 @@ class Cells(LayerFigure):
         for r in range(h):
             for c in range(w):
                 role = self.role[r, c]
-                if role == Role.INPUT:
-                    static.append(Polygon(points=inp.cell(r, c), fill=th.input, z=Z.FILL))
+                if (fill := role_fill(th, role)) is not None:
+                    static.append(Polygon(points=inp.cell(r, c), fill=fill, z=Z.FILL))
                 if self.numbers and role != Role.OVERHANG:
                     static.append(Text(xy=inp.at(r + 0.5, c + 0.5), text=format_value(self.values[r, c]),
                                        size=self.text_size, color=th.text, z=Z.TEXT))
