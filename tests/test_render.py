@@ -81,7 +81,7 @@ def test_colours_at_cell_centres_follow_the_trace(padding_strides):
             assert close(at(frame, oc[r, c]), expected), (step.index, r, c)
 
 
-def test_transposed_draws_inserted_zeros_like_padding(tmp_path):
+def test_transposed_draws_inserted_zeros_apart_from_padding(tmp_path):
     cfg = load_config(CONFIGS / "no_padding_strides_transposed.yaml")
     [path] = render(cfg, tmp_path)
     frames, _, _ = gif_frames(path)
@@ -92,7 +92,8 @@ def test_transposed_draws_inserted_zeros_like_padding(tmp_path):
     assert inputs == [(2, 2), (2, 4), (4, 2), (4, 4)]
     last = frames[-1]  # the footprint is at the bottom right: (2,2) is outside it
     assert close(at(last, ic[2, 2]), "#268bd2")
-    assert close(at(last, ic[3, 3]), "#ffffff")  # an inserted zero, drawn empty
+    assert close(at(last, ic[3, 3]), "#e9e4d4")  # an inserted zero: the theme's inserted colour
+    assert close(at(last, ic[0, 0]), "#ffffff")  # padding: drawn empty
 
 
 def test_dilation_shades_only_the_taps(tmp_path):

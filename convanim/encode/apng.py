@@ -16,7 +16,7 @@ from PIL import Image
 from ..core.files import atomic_path
 from ..core.options import RenderOptions
 from ..core.scene import Scene
-from .common import bbox, check_fps, durations, frames_of, plays, raster_frames, repeats_for, repeats_of
+from .common import bbox, check_fps, durations, frames_for, frames_of, plays, repeats_for, repeats_of
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -59,7 +59,7 @@ def write_apng(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fp
     with atomic_path(path) as tmp, open(tmp, "wb") as fp:
         fp.write(b"\x89PNG\r\n\x1a\n")
         prev, seq, count, actl_at = None, 0, 0, 0
-        for k, frame in enumerate(frames_of(frames)):
+        for k, frame in enumerate(frames_of(frames, alpha=True)):
             if prev is None:
                 y0, y1, x0, x1 = 0, frame.shape[0], 0, frame.shape[1]
             else:
@@ -86,5 +86,5 @@ def write_apng(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fp
 
 def save(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
     """The scene as an animated PNG (one frame with ``step``)."""
-    return write_apng(path, raster_frames(scene, step), fps=options.fps, loop=repeats_for(options.loop),
+    return write_apng(path, frames_for(scene, options, step), fps=options.fps, loop=repeats_for(options.loop),
                       durations=None if step is not None else durations(options, scene.n_frames, 1000))

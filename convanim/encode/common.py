@@ -19,21 +19,23 @@ import numpy as np
 
 from ..core.errors import ConvanimError
 from ..core.options import RenderOptions
-from ..core.scene import Scene
+from ..core.scene import Polygon, Primitive, Scene
 
 
 class EncodeError(ConvanimError):
     """An animation could not be written (bad arguments, a missing optional dependency, no frames)."""
 
 
-def frames_of(frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
-    """Validated frames; raises EncodeError on an empty stream or a frame of another size or type."""
+def frames_of(frames: Iterable[np.ndarray], *, alpha: bool = False) -> Iterator[np.ndarray]:
+    """Validated frames (RGB, or RGBA with ``alpha``); raises EncodeError on an empty stream or a frame of
+    another size or type."""
     shape = None
+    channels = (3, 4) if alpha else (3,)
     for frame in frames:
         frame = np.asarray(frame)
-        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
-            raise EncodeError(f"frames must be (height, width, 3) uint8 arrays, got {frame.dtype} "
-                              f"{frame.shape}")
+        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] not in channels:
+            raise EncodeError(f"frames must be (height, width, {' or '.join(map(str, channels))}) uint8 arrays, "
+                              f"got {frame.dtype} {frame.shape}")
         if shape is None:
             shape = frame.shape
         elif frame.shape != shape:
@@ -109,6 +111,40 @@ def held(frames: Iterable[np.ndarray], options: RenderOptions, n: int) -> Iterat
         copies = 1 + round(options.hold_first if k == 0 else 0) + round(options.hold_last if k == n - 1 else 0)
         for _ in range(copies):
             yield frame
+
+
+# ---------------------------------------------------------------- transparent backgrounds (render.transparent)
+
+def keyed(scene: Scene, color: str) -> Scene:
+    """``scene`` on a ``color`` background: the background and every shape filled with the background colour
+    (empty padding, cells not yet computed) take ``color``."""
+    from dataclasses import replace
+
+    bg = scene.background.lower()
+
+    def swap(p: Primitive) -> Primitive:
+        return replace(p, fill=color) if isinstance(p, Polygon) and p.fill.lower() == bg else p
+
+    frame = scene.frame
+    return replace(scene, background=color, static=tuple(swap(p) for p in scene.static),
+                   frame=lambda i: tuple(swap(p) for p in frame(i)))
+
+
+def rgba_frames(scene: Scene, step: int | None = None) -> Iterator[np.ndarray]:
+    """The scene's frames as RGBA with a transparent background: drawn once on black and once on white,
+    the difference is how much of the background shows through (exact for the renderer's linear blending,
+    anti-aliased edges and translucent shades included)."""
+    for on_black, on_white in zip(raster_frames(keyed(scene, "#000000"), step),
+                                  raster_frames(keyed(scene, "#ffffff"), step), strict=True):
+        b, w = on_black.astype(np.int32), on_white.astype(np.int32)
+        alpha = np.clip(255 - (w - b).max(axis=2), 0, 255)
+        color = np.where(alpha[..., None] > 0, np.clip(b * 255 // np.maximum(alpha, 1)[..., None], 0, 255), 0)
+        yield np.dstack([color, alpha]).astype(np.uint8)
+
+
+def frames_for(scene: Scene, options: RenderOptions, step: int | None = None) -> Iterator[np.ndarray]:
+    """RGB frames, or RGBA ones with ``render.transparent``."""
+    return rgba_frames(scene, step) if options.transparent else raster_frames(scene, step)
 
 
 def repeats_for(loop: int) -> int | None:

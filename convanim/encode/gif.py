@@ -23,8 +23,8 @@ from .common import (
     changed_box,
     check_fps,
     durations,
+    frames_for,
     frames_of,
-    raster_frames,
     repeats_for,
     repeats_of,
     ticks,
@@ -34,7 +34,7 @@ from .palette import RGB, build_palette, palette_from_frame, quantize, to_rgb
 
 def write_gif(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fps: float = 10.0,
               loop: bool | int | None = 0, palette: Sequence[str | Sequence[int]] | None = None,
-              durations: Sequence[int] | None = None) -> Path:
+              durations: Sequence[int] | None = None, transparent: bool = False) -> Path:
     """An animated GIF with one global ``palette`` (up to 256 colours; default: the first frame's).
 
     Streams: only the previous frame is kept. Every frame after the first stores just the rectangle that
@@ -42,7 +42,11 @@ def write_gif(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fps
     identical to the previous one costs a few bytes and the frame count is always preserved. Durations
     are in 1/100 s, rounded so the running time stays within 5 ms of ``k / fps`` (browsers show delays
     under 2/100 s as 1/10 s, so keep ``fps <= 50``). ``durations``: each frame's own, in 1/100 s.
+    ``transparent``: RGBA frames; pixels less than half opaque become the palette's transparent index, and
+    every frame is written whole over a cleared canvas (GIF has no partial transparency).
     """
+    if transparent:
+        return _write_transparent(path, frames, fps=fps, loop=loop, palette=palette, durations=durations)
     fps, repeats = check_fps(fps), repeats_of(loop)
     stream = frames_of(frames)
     first = next(stream)
@@ -89,6 +93,34 @@ def write_gif(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fps
 
 
 
+def _write_transparent(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fps: float,
+                       loop: bool | int | None, palette: Sequence[str | Sequence[int]] | None,
+                       durations: Sequence[int] | None) -> Path:
+    """write_gif for RGBA frames: a transparent index where the background shows, whole frames, disposal 2."""
+    fps, repeats = check_fps(fps), repeats_of(loop)
+    stream = frames_of(frames, alpha=True)
+    first = next(stream)
+    pal = [to_rgb(c) for c in palette] if palette is not None else palette_from_frame(first[..., :3])
+    pal = pal[:255]
+    clear = len(pal)
+    bits = max(1, math.ceil(math.log2(len(pal) + 1)))
+    table = bytes(v for c in pal for v in c).ljust(3 << bits, b"\0")
+    path = Path(path)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fp:
+        h, w = first.shape[:2]
+        fp.write(b"GIF89a" + struct.pack("<HHBBB", w, h, 0x80 | (bits - 1) << 4 | (bits - 1), clear, 0) + table)
+        if repeats is not None:
+            fp.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", repeats) + b"\0")
+        for frame, cs in zip(itertools.chain([first], stream), ticks(fps, 100) if durations is None else durations):
+            idx = quantize(np.ascontiguousarray(frame[..., :3]), pal)
+            idx[frame[..., 3] < 128] = clear
+            for chunk in GifImagePlugin.getdata(Image.fromarray(idx, "L"), (0, 0), duration=cs * 10, disposal=2,
+                                                transparency=clear):
+                fp.write(chunk)
+        fp.write(b";")
+    return path
+
+
 def gif_palette(scene: Scene, theme: Theme) -> list[RGB]:
     """The GIF palette: the theme's flat colours, the footprint overlay over them, and anti-aliasing blends.
 
@@ -111,6 +143,7 @@ def gif_palette(scene: Scene, theme: Theme) -> list[RGB]:
 
 def save(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
     """The scene as an animated GIF on its theme's palette (one frame with ``step``)."""
-    return write_gif(path, raster_frames(scene, step), fps=options.fps, loop=repeats_for(options.loop),
+    return write_gif(path, frames_for(scene, options, step), fps=options.fps, loop=repeats_for(options.loop),
                      palette=gif_palette(scene, options.theme),
-                     durations=None if step is not None else durations(options, scene.n_frames, 100))
+                     durations=None if step is not None else durations(options, scene.n_frames, 100),
+                     transparent=options.transparent)

@@ -15,12 +15,12 @@ from ..core.errors import WriteError
 from ..core.files import atomic_path, ensure_dir, signals_deferred, temp_name, umask
 from ..core.options import RenderOptions
 from ..core.scene import Scene
-from .common import EncodeError, frames_of, raster_frames
+from .common import EncodeError, frames_for, frames_of
 
 
 def write_png(path: str | os.PathLike[str], frame: np.ndarray) -> Path:
     """One frame as a PNG (e.g. ``--step``)."""
-    frame = next(frames_of([frame]))
+    frame = next(frames_of([frame], alpha=True))
     path = Path(path)
     with atomic_path(path) as tmp:
         Image.fromarray(frame).save(tmp, format="PNG", compress_level=6)
@@ -46,7 +46,7 @@ def write_png_frames(directory: str | os.PathLike[str], frames: Iterable[np.ndar
         tmp = directory.parent / temp_name(directory.name)
     try:
         tmp.mkdir()
-        for i, frame in enumerate(frames_of(frames)):
+        for i, frame in enumerate(frames_of(frames, alpha=True)):
             Image.fromarray(frame).save(tmp / f"{prefix}{i:05d}.png", compress_level=6)
         os.chmod(tmp, 0o777 & ~umask())
         with signals_deferred():  # the swap is two renames: never stop between them
@@ -69,5 +69,5 @@ def write_png_frames(directory: str | os.PathLike[str], frames: Iterable[np.ndar
 def save(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
     """Frame ``step`` as one PNG file, or every frame into the folder ``path``."""
     if step is not None:
-        return write_png(path, next(raster_frames(scene, step)))
-    return write_png_frames(path, raster_frames(scene))
+        return write_png(path, next(frames_for(scene, options, step)))
+    return write_png_frames(path, frames_for(scene, options))

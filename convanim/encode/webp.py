@@ -17,9 +17,9 @@ from .common import (
     EncodeError,
     check_fps,
     durations,
+    frames_for,
     frames_of,
     plays,
-    raster_frames,
     repeats_for,
     repeats_of,
     ticks,
@@ -33,7 +33,7 @@ def write_webp(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fp
     fed frame by frame when its streaming API is available; otherwise the frames are collected first."""
     fps, repeats = check_fps(fps), repeats_of(loop)
     count = plays(repeats)
-    stream = frames_of(frames)
+    stream = frames_of(frames, alpha=True)
     first = next(stream)
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -65,5 +65,5 @@ def write_webp(path: str | os.PathLike[str], frames: Iterable[np.ndarray], *, fp
 
 def save(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
     """The scene as a lossless animated WebP (one frame with ``step``)."""
-    return write_webp(path, raster_frames(scene, step), fps=options.fps, loop=repeats_for(options.loop),
+    return write_webp(path, frames_for(scene, options, step), fps=options.fps, loop=repeats_for(options.loop),
                       durations=None if step is not None else durations(options, scene.n_frames, 1000))
