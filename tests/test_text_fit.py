@@ -203,7 +203,7 @@ def variants(name: str, base: dict) -> dict[str, dict]:
     out["reals"] = _data(base, "input", {"random": {"seed": 3, "low": -1, "high": 1, "integers": False}})
     long = copy.deepcopy(base)
     long["title"] = LONG_TITLE
-    if not layers:
+    if not layers and "learn" not in base:  # (a learn: figure has no describe line; labels is refused there)
         long.setdefault("render", {})["labels"] = True
     out["long_title"] = long
     if name.startswith("channels") or name in ("stacked", "flat"):

@@ -30,7 +30,7 @@ from .backward import MAX_CHANNELS, check_grid, lowered
 from .geometry import GROUP_HUES, as_rows, tint
 from .links import cells_group, per_frame
 from .panels import CellGrid, fills, fit_size, label, lines, numbers
-from .registry import FigureKind, register
+from .registry import FigureKind, register, unshown
 from .values import format_value
 
 Z_FILL, Z_ERROR, Z_TEXT, Z_GRID, Z_DYN, Z_DYN_TEXT = 0, 5, 15, 18, 30, 40
@@ -429,6 +429,12 @@ class LearnKind(FigureKind):
         if final.bias is not None:
             lines_.append(f"final bias: {printed(final.bias)}")
         return lines_
+
+    def ignored(self, config: Config) -> list[tuple[str, str]]:
+        # its numbers are always drawn, so precision always applies
+        return [(k, why) for k, why in unshown(config, caption=False, labels=False, what="a learn: figure",
+                                               fix="its headline shows the loss and the update rule")
+                if k != "render.precision"]
 
     def alt_text(self, config: Config) -> str:
         learn = config.learn

@@ -41,6 +41,11 @@ class FigureKind:
     def check(self, config: Config) -> None:
         """Refuse render options this kind cannot honour (raise SpecError naming the key); called first."""
 
+    def ignored(self, config: Config) -> list[tuple[str, str]]:
+        """Render options given that this figure would not draw: (key, why) pairs, refused by ``kind_of`` in
+        one line each, so an option never silently does nothing. By default none."""
+        return []
+
     def steps(self, config: Config) -> int:
         """The frames the animation steps through, before ``hold_last``: from the spec alone, cheap (integer
         arithmetic: never a list of the steps, which a hostile config can make astronomically long)."""
@@ -87,6 +92,27 @@ class FigureKind:
         return layer_info_lines(config.spec)
 
 
+def unshown(config: Config, *, numbers: bool = True, caption: bool = True, labels: bool = True,
+            reveal: bool = True, what: str = "this figure", fix: str = "use style: flat") -> list[tuple[str, str]]:
+    """The options ``config`` gives that a figure drawing only what the flags say would ignore: ``numbers``
+    (values in cells), ``caption`` (an equation per frame), ``labels`` (the describe line), ``reveal:
+    progressive``; and ``precision`` when it writes no number at all."""
+    r = config.render
+    out = []
+    if r.numbers and not numbers:
+        out.append(("render.numbers", f"{what} draws no numbers in its cells; {fix} (or remove numbers)"))
+    if r.caption and not caption:
+        out.append(("render.caption", f"{what} writes no equation under its frames; {fix} (or remove caption)"))
+    if r.labels and not labels:
+        out.append(("render.labels", f"{what} has no describe line; remove labels"))
+    if r.reveal.value != "all" and not reveal:
+        out.append(("render.reveal", f"{what} draws every frame whole; remove reveal"))
+    if r.precision is not None and not (numbers and r.numbers or caption and r.caption):
+        out.append(("render.precision", "formats the numbers and equations a figure writes; add numbers: true or "
+                                        "caption: true (or remove precision)"))
+    return out
+
+
 _KINDS: list[tuple[int, FigureKind]] = []
 
 
@@ -108,6 +134,8 @@ def kind_of(config: Config) -> FigureKind:
     for _, kind in _KINDS:
         if kind.applies(config):
             kind.check(config)
+            for key, why in kind.ignored(config):
+                raise SpecError(key, why)
             return kind
     raise SpecError("render", "no figure kind draws this config")  # pragma: no cover - the layer kind takes all
 

@@ -42,7 +42,7 @@ from .geometry import (
     shape2,
 )
 from .links import cells_group, plane_group, trace_links
-from .registry import FigureKind, register
+from .registry import FigureKind, register, unshown
 from .values import caption_of, format_value
 
 
@@ -432,6 +432,11 @@ class SingleLayer(FigureKind):
 
     def steps(self, config: Config) -> int:
         return config.spec.n_steps
+
+    def ignored(self, config: Config) -> list[tuple[str, str]]:
+        stacked = config.render.resolved_style(config.spec.ndim) is Style.STACKED
+        return unshown(config, numbers=not stacked, caption=not stacked, what="the stacked style",
+                       fix="use style: flat (numbers: true alone picks it)")
 
     def scene(self, config: Config) -> Scene:
         return layer_scene(trace_of(config), config.render)

@@ -18,7 +18,7 @@ from ..engine.receptive import info_lines as stack_info_lines
 from .receptive import THIN, Planes, Strips, padded_sizes, plane_cells, stack_canvas
 from .receptive_values import MAX_ROW, ValueGrids
 from .receptive_volumes import Volumes
-from .registry import FigureKind, register
+from .registry import FigureKind, register, unshown
 from .steps import FrameGrid
 from .volume_common import shown_volumes
 
@@ -95,6 +95,10 @@ class ReceptiveStack(FigureKind):
 
     def scene(self, config: Config) -> Scene:
         return stack_scene(config)
+
+    def ignored(self, config: Config) -> list[tuple[str, str]]:
+        return unshown(config, caption=False, reveal=False, what="a layers: figure",
+                       fix="its planes' values show with numbers: true")
 
     def alt_text(self, config: Config) -> str:
         return "Receptive field across layers: " + describe_stack(config.layers)
