@@ -67,6 +67,14 @@ def _align(argument: str) -> str:
     return directives.choice(argument, ("left", "center", "right"))
 
 
+class OptionError(ConvanimError):
+    """A directive option the figure cannot take, reported at the option's line."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.line = line
+
+
 class ConvanimDirective(SphinxDirective):
     """``.. convanim:: path`` or inline YAML content: an image (a figure with ``:caption:``)."""
 
@@ -87,6 +95,9 @@ class ConvanimDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         try:
             return self._run()
+        except OptionError as err:
+            logger.warning("convanim: %s", err, location=(self.env.docname, err.line), type="convanim",
+                           subtype="config")
         except ConvanimError as err:
             logger.warning("convanim: %s", err, location=self.get_location(), type="convanim", subtype="config")
         except MemoryError:
@@ -125,6 +136,7 @@ class ConvanimDirective(SphinxDirective):
         data, config = self._config()
         fmt = encode.get(self.options.get("format", "gif"))
         step = self.options.get("step", 0 if is_still(fmt) else None)
+        self._check_step(config, step)
         digest = content_hash(data, config, (fmt.name,), step)
         stem = f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', config.name).strip('._') or 'convanim'}-{digest[:16]}"
         alt = self.options.get("alt") or alt_text(config) + ("" if step is None else f"; frame {step + 1}")
@@ -144,6 +156,24 @@ class ConvanimDirective(SphinxDirective):
         still_alt = self.options.get("alt") or f"{alt_text(config)}; frame {still_step + 1}"
         return self._wrap([addnodes.only("", shown, expr="html"),
                            addnodes.only("", self._image(still_uri, still_alt), expr="not html")])
+
+    def _check_step(self, config: Any, step: int | None) -> None:
+        """``:step:`` names a frame of the figure: else one warning in the directive's words, at its line."""
+        from .pipeline import n_frames
+
+        if step is None:
+            return
+        frames = n_frames(config)
+        if step >= frames:
+            raise OptionError(f":step: {step} is past the last frame; this figure's frames are 0 to {frames - 1}",
+                              self.option_line("step"))
+
+    def option_line(self, name: str) -> int:
+        """The line of the directive's ``:name:`` option in its document (the directive's line if not found)."""
+        for n, text in enumerate(self.block_text.splitlines()):
+            if text.strip().startswith(f":{name}:"):
+                return self.lineno + n
+        return self.lineno
 
     def _rendered(self, config: Any, fmt: encode.Format, stem: str, step: int | None) -> str:
         """Render ``config`` as ``fmt`` into the cache (unless it is there); its URI relative to the source."""
