@@ -65,6 +65,7 @@ class Task:
     alt: str  # the figure's alt text
     hash: str  # content_hash(...) at planning time
     outputs: tuple[Path, ...]  # out_dir / NAME.EXT (a folder for PNG frames)
+    layers: tuple[Any, ...] = ()  # a layers: config's whole stack (spec is its first layer)
     cost: float  # estimated seconds to render: the last run's time, else a guess from the spec
 
 
@@ -360,7 +361,7 @@ def plan(sources: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[s
         seconds = entry.get("seconds") if entry else None
         cost = float(seconds) if isinstance(seconds, (int, float)) else _guess_seconds(config.spec, config)
         tasks.append(Task(path=path, name=config.name, title=config.title, spec=config.spec,
-                          alt=alt,
+                          alt=alt, layers=tuple(config.layers or ()),
                           hash=content_hash(data, config, formats, step), outputs=outputs, cost=cost))
     clashes = _clashes(tasks, configs, out)
     if clashes:

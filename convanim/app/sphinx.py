@@ -207,7 +207,7 @@ class ConvanimDirective(SphinxDirective):
         return player
 
     def _image(self, uri: str, alt: str) -> nodes.image:
-        image = nodes.image(uri=uri, alt=alt)
+        image = nodes.image(uri=uri, alt=alt, loading="lazy")  # docutils' HTML writer: <img loading="lazy">
         if "width" in self.options:
             image["width"] = self.options["width"]
         image["classes"] += self.options.get("class", [])
