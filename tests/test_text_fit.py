@@ -17,15 +17,15 @@ from convanim.core.text import fit_equation, split_terms, text_width, wrap_text
 from convanim.draw import render_frame
 from convanim.figures import kind_of
 
-MIN_PX, RATIO = 10.0, 100.0  # the README's promise: em >= max(10 px, longer side / 100)
+MIN_PX, RATIO, SHRUNK = 10.0, 100.0, 2400  # the README: em >= max(10 px, min(longer side, 2400) / 100)
 
 
 def floor_of(scene: Scene) -> float:
-    return max(MIN_PX, max(scene.width, scene.height) / RATIO)
+    return max(MIN_PX, min(max(scene.width, scene.height), SHRUNK) / RATIO)
 
 
 def edge_of(scene: Scene) -> int:
-    return int(4 + max(scene.width, scene.height) / 200) - 1  # the margin, less a pixel of anti-aliasing
+    return int(4 + min(max(scene.width, scene.height), SHRUNK) / 200) - 1  # less a pixel of anti-aliasing
 
 
 def _is_word(p: object) -> bool:

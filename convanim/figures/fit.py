@@ -21,23 +21,24 @@ from .geometry import shift, shift_region
 MIN_TEXT_PX = 10.0  # no text is drawn smaller than this many pixels (its em)...
 TEXT_RATIO = 100.0  # ... nor smaller than the image's longer side over this: readable when the image is shrunk
 WORD_RATIO = 64.0  # words (titles, labels, captions) aim higher: the longer side over this
+SHRUNK_AT_MOST = 2400.0  # a longer side beyond this is read zoomed or scrolled, not shrunk whole: no larger floor
 
 
 def min_text_size(width: float, height: float) -> float:
     """The smallest em, in pixels, any text of a ``width`` x ``height`` image may have."""
-    return max(MIN_TEXT_PX, max(width, height) / TEXT_RATIO)
+    return max(MIN_TEXT_PX, min(max(width, height), SHRUNK_AT_MOST) / TEXT_RATIO)
 
 
 def word_size(cell: float, extent: float, factor: float = 0.4) -> float:
     """The size of words (titles, labels, captions, headings) on a figure of ``cell``-pixel cells whose
     content is ``extent`` pixels on its longer side: ``factor`` of a cell, but at least 12 px and the
     extent over ``WORD_RATIO``, so they stay readable when a large figure is shown small."""
-    return max(factor * cell, 12.0, extent / WORD_RATIO)
+    return max(factor * cell, 12.0, min(extent, SHRUNK_AT_MOST) / WORD_RATIO)
 
 
 def edge_margin(width: float, height: float) -> float:
     """The least room, in pixels, between any text's ink and the canvas edge."""
-    return 4.0 + max(width, height) / 200
+    return 4.0 + min(max(width, height), SHRUNK_AT_MOST) / 200
 
 
 def ink(text: Text) -> tuple[float, float, float, float]:

@@ -80,9 +80,9 @@ def layer_canvas(spec: ConvSpec, options: RenderOptions, s: float) -> tuple[int,
     if style is Style.FLAT:
         return round((w + wo + 2.5) * s), round((max(h, ho) + 1) * s + label + caption)
     # a strip: its rows drawn apart enough for their names, which grow with a long strip (fit.word_size)
-    size = max(0.42 * s, 12.0, w * s / 64)
+    size = max(0.42 * s, 12.0, min(w * s, 2400) / 64)
     name = max(0.36 * s, 0.85 * size)
-    pitch = max(1.4 * s, s + 1.4 * name - 0.2 * s)
+    pitch = max(1.4 * s, 1.3 * name)
     caption = 1.9 * size if options.caption else 0.0
     return round((w + 3.5) * s), round(2 * pitch + 2 * s + label + caption)
 

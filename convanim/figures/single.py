@@ -379,7 +379,7 @@ class Strip(Cells):
         caption_h = round(1.9 * size) if self.options.caption else 0
         left = margin + label_w
         top = margin + label_h
-        pitch = round(max(1.4 * s, s + 1.4 * name_size - 0.2 * s))  # rows apart: their names never touch
+        pitch = round(max(1.4 * s, 1.3 * name_size))  # rows apart: their names never touch
         rows = {"input": top, "kernel": top + pitch, "output": top + 2 * pitch}
         centers = left + self.trace.output_anchors(0) * s  # outputs sit under their windows
 
