@@ -20,7 +20,7 @@ from ..core.text import text_width, wrap_text
 from .fit import word_size
 from .geometry import shift, shift_region
 from .links import merge
-from .registry import FigureKind, kind_of, register
+from .registry import FigureKind, kind_of, kinds, register
 
 Z_HEADING = 0
 HEADING_SIZE = 15.0
@@ -89,6 +89,11 @@ class FlipComparison(FigureKind):
     def steps(self, config: Config) -> int:
         one = plain(config)
         return kind_of(one).steps(one)
+
+    def ignored(self, config: Config) -> list[tuple[str, str]]:
+        """What each side would not draw (the same options reach both)."""
+        one = plain(config)
+        return next(kind for kind in kinds() if kind.applies(one)).ignored(one)
 
     def footprint(self, config: Config) -> Footprint:
         left, right = (kind_of(side).footprint(side) for side in sides(config))
