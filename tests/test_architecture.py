@@ -2,7 +2,8 @@
 cycle, no private name imported from another module, and the pure stages free of heavy libraries.
 
 Checked on the source of every module (imports inside functions too), so it cannot drift. The ranks are the
-stage folders of DESIGN.md; the top-level modules only re-export (``__init__``, ``__main__``, ``sphinx``).
+stage folders of DESIGN.md; the top-level modules only re-export (``__init__``, ``__main__``, ``sphinx``,
+``mkdocs``).
 """
 
 from __future__ import annotations
@@ -17,15 +18,15 @@ import pytest
 
 PACKAGE = Path(__file__).parents[1] / "convanim"
 RANKS = {"_version": 0, "core": 0, "config": 1, "engine": 2, "figures": 3, "draw": 4, "encode": 5, "app": 6,
-         "__init__": 7, "__main__": 7, "sphinx": 7}
+         "__init__": 7, "__main__": 7, "sphinx": 7, "mkdocs": 7}
 HEAVY = {"matplotlib", "PIL", "imageio", "imageio_ffmpeg", "click", "yaml", "torch", "sphinx", "docutils",
-         "IPython", "fontTools"}
+         "IPython", "fontTools", "mkdocs"}
 # the heavy libraries each stage may import at all (at the top or inside a function)
 MAY_USE = {"core": {"PIL"},  # text metrics: Pillow's FreeType binding, imported on first measurement
            "config": {"yaml", "torch"},  # torch only in the torch bridge, on first use
            "engine": set(), "figures": set(), "draw": {"PIL", "matplotlib", "fontTools"},  # fontTools: PDF fonts
            "encode": {"PIL", "imageio_ffmpeg"}, "app": HEAVY, "__init__": set(), "__main__": set(),
-           "sphinx": set(), "_version": set()}
+           "sphinx": set(), "mkdocs": set(), "_version": set()}
 
 
 def modules() -> dict[str, Path]:
@@ -53,7 +54,7 @@ def resolve(module: str, node: ast.ImportFrom) -> list[str]:
         base = (node.module or "").split(".")[1:]
     else:
         package = module.split(".") if MODULES[module].name == "__init__.py" else module.split(".")[:-1]
-        if module in ("__init__", "__main__", "sphinx"):
+        if module in ("__init__", "__main__", "sphinx", "mkdocs"):
             package = []
         base = package[:len(package) - node.level + 1] + ((node.module or "").split(".") if node.module else [])
     out = []

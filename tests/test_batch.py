@@ -386,6 +386,8 @@ render_one = batch._render_one
 
 def checked(*args):
     outcome = render_one(*args)
+    if "--control" in sys.argv:  # the negative control: a worker that does load matplotlib
+        import matplotlib  # noqa: F401
     heavy = [m for m in ("torch", "matplotlib") if m in sys.modules]
     if heavy and outcome.error is None:
         return batch._Outcome(error="worker imported " + ", ".join(heavy))
@@ -393,20 +395,22 @@ def checked(*args):
 
 checked.__module__, checked.__qualname__ = "convanim.app.batch", "_render_one"
 batch._render_one = checked
-main(sys.argv[1:])
+main([a for a in sys.argv[1:] if a != "--control"])
 """
 
 
-def test_workers_import_neither_torch_nor_matplotlib_for_raster_formats(cfgs: Path, tmp_path: Path) -> None:
-    def render(*formats: str) -> subprocess.CompletedProcess[str]:
+def test_workers_import_neither_torch_nor_matplotlib_for_any_format(cfgs: Path, tmp_path: Path) -> None:
+    def render(*formats: str, control: bool = False) -> subprocess.CompletedProcess[str]:
         args = [a for f in formats for a in ("-f", f)]
-        return subprocess.run([sys.executable, "-c", CHECK_WORKER, "render", str(cfgs), "-o", str(tmp_path / "o"),
-                               "-j", "2", "--force", *args], capture_output=True, text=True, timeout=120)
+        return subprocess.run([sys.executable, "-c", CHECK_WORKER, *(["--control"] if control else []), "render",
+                               str(cfgs), "-o", str(tmp_path / "o"), "-j", "2", "--force", *args],
+                              capture_output=True, text=True, timeout=120)
 
-    result = render("gif", "png", "webp")
+    # PDF and SVG are written directly (fontTools embeds the font), the player is text: none needs matplotlib
+    result = render("gif", "png", "webp", "pdf", "svg", "html")
     assert result.returncode == 0, result.stderr
-    vector = render("svg")  # the check can fail: a vector format does load matplotlib
-    assert vector.returncode == 2 and "worker imported matplotlib" in vector.stderr
+    control = render("gif", control=True)  # the check can fail: a worker that loads matplotlib is caught
+    assert control.returncode == 2 and "worker imported matplotlib" in control.stderr
 
 
 def test_a_run_with_nothing_to_do_loads_no_renderer(cfgs: Path, tmp_path: Path) -> None:

@@ -103,11 +103,31 @@ def test_solve_answers_and_checks():
     assert "padding=1, output_padding=1" in out and "= 64" in out  # transposed multiplies
 
 
-def test_solve_says_when_no_integer_answer():
+def test_solve_says_why_and_gives_the_per_side_answer():
     out = run("solve", "-i", "5", "-k", "4").stdout
-    assert "none" in out and "odd" in out
-    out = run("solve", "-i", "7", "-k", "3", "-s", "2").stdout
-    assert "7 is not a multiple of 2" in out
+    assert "padding=[[1, 2]]" in out and "odd" in out
+    assert out.count("padding that") == 1  # stride 1: keeping, dividing and multiplying are one question
+    out = run("solve", "-i", "33", "-k", "4", "-s", "2").stdout
+    assert "(rounded up: 17)" in out and "padding=2    (" in out
+
+
+@pytest.mark.parametrize("i, k, n", [(33, 4, 17), (8, 4, 16), (28, 5, 24), (7, 3, 3), (5, 2, 11)])
+def test_solve_output_answers_are_layers_torch_agrees_with(torch, i, k, n):
+    import re
+
+    out = run("solve", "-i", str(i), "-k", str(k), "--output", str(n)).stdout
+    answers = re.findall(r"stride=(\d+), padding=(\[\[\d+, \d+\]\]|\d+)(?:, output_padding=(\d+))?", out)
+    assert answers, out
+    x = torch.zeros(1, 1, i)
+    for s, pad, op in answers:
+        s = int(s)
+        if op:  # a transposed convolution
+            layer = torch.nn.ConvTranspose1d(1, 1, k, stride=s, padding=int(pad), output_padding=int(op))
+            got = layer(x).shape[-1]
+        else:
+            a, b = (int(v) for v in re.findall(r"\d+", pad)) if pad.startswith("[") else (int(pad), int(pad))
+            got = torch.nn.Conv1d(1, 1, k, stride=s)(torch.nn.functional.pad(x, (a, b))).shape[-1]
+        assert got == n, (s, pad, op, out)
 
 
 def test_python_dash_m_and_version():

@@ -256,3 +256,17 @@ def test_alt_text_of_stacks_and_comparisons() -> None:
     assert compare.endswith("beside it the same with the kernel flipped (true convolution)")
     plain = config_alt_text(load_config(configs / "padding_strides.yaml"))
     assert plain == "Convolution: 5×5 input, 3×3 kernel, stride 2, padding 1 → 3×3 output"
+
+
+def test_a_layers_card_describes_the_whole_stack_and_images_load_lazily(tmp_path: Path) -> None:
+    from convanim.app.batch import plan
+    from convanim.app.gallery import Figure, _card, describe_task
+
+    [task] = plan([ROOT / "configs" / "vgg_block.yaml"], tmp_path, ("gif",), None).tasks
+    params, torch_code = describe_task(task)
+    lines = [layer.torch_line() for layer in task.layers]
+    assert len(lines) > 2 and torch_code.startswith("nn.Sequential(") and all(ln in torch_code for ln in lines)
+    assert params.startswith(f"receptive field of {len(lines)} layers")
+    card = _card(Figure(name="x", title="x", image="x.gif", width=10, height=10, alt="a", params=params,
+                        torch=torch_code, config="x.yaml", config_label="x.yaml"))
+    assert 'loading="lazy"' in card

@@ -125,11 +125,11 @@ def test_max_frames_refused_with_how_to_raise_it_before_simulating(monkeypatch):
     assert info.value.key == "render.max_frames" and "max_frames: 1444" in str(info.value)
 
 
-def test_hold_last_adds_frames_showing_the_last_step():
+def test_hold_last_is_a_duration_not_frames():
+    from convanim import figures
+
     cfg = as_config(input_size=4, kernel_size=3, render={"hold_last": 2})
-    _, trace, scene = scene_of(cfg)
-    assert scene.n_frames == 4 + 2
-    assert scene.frame(5) == scene.frame(3)
+    assert figures.scene(cfg).n_frames == 4 and figures.n_frames(cfg) == 4
 
 
 def test_stacked_centres_lie_on_a_sheared_plane_above_the_input():

@@ -292,9 +292,11 @@ def random_configs(seed: int, n: int) -> list[convanim.Config]:
                     "layers": [{"kernel_size": rnd.randint(1, 3), "stride": rnd.randint(1, 2),
                                 "padding": rnd.randint(0, 1)} for _ in range(rnd.randint(1, 5))]}
         try:
-            out.append(as_config(**keys))
+            config = as_config(**keys)
+            figures.kind_of(config)  # an option the figure would not draw (numbers with stacked) is refused
         except ConvanimError:
             continue
+        out.append(config)
     return out
 
 

@@ -105,3 +105,18 @@ def test_readme_gallery_lists_every_config_and_is_up_to_date(readme: str) -> Non
     for path in (ROOT / "configs").glob("*.yaml"):
         assert f'href="configs/{path.name}"' in readme, f"{path.name} is missing from the README's gallery"
     assert module.updated(readme) == readme, "run: python tools/readme_gallery.py (the gallery section is stale)"
+
+
+def test_the_my_layer_example_promises_its_real_caption_and_info(readme: str) -> None:
+    """The README's my_layer.yaml: the caption in its comment and the `convanim info` lines are what convanim
+    draws and prints for it."""
+    from convanim.app.pipeline import as_config, scene_of
+    from convanim.core.arithmetic import info_lines
+
+    block = re.search(r"```yaml\n(# my_layer\.yaml.*?)```", readme, re.S).group(1)  # type: ignore[union-attr]
+    promised = re.search(r'caption: true\s+# "(.*?)"', block).group(1)  # type: ignore[union-attr]
+    head, result = promised.split(" ... ")
+    drawn = scene_of(as_config(block)).narration(int(re.search(r"y\[0,(\d+)\]", head).group(1)))  # type: ignore
+    assert drawn.startswith(head) and drawn.endswith(result), (promised, drawn)
+    printed = re.search(r"`convanim info my_layer.yaml` prints:\n\n```text\n.*?\n(.*?)```", readme, re.S)
+    assert [ln.strip() for ln in printed.group(1).splitlines()] == info_lines(as_config(block).spec)  # type: ignore

@@ -81,7 +81,7 @@ def test_colours_at_cell_centres_follow_the_trace(padding_strides):
             assert close(at(frame, oc[r, c]), expected), (step.index, r, c)
 
 
-def test_transposed_draws_inserted_zeros_like_padding(tmp_path):
+def test_transposed_draws_inserted_zeros_apart_from_padding(tmp_path):
     cfg = load_config(CONFIGS / "no_padding_strides_transposed.yaml")
     [path] = render(cfg, tmp_path)
     frames, _, _ = gif_frames(path)
@@ -92,7 +92,8 @@ def test_transposed_draws_inserted_zeros_like_padding(tmp_path):
     assert inputs == [(2, 2), (2, 4), (4, 2), (4, 4)]
     last = frames[-1]  # the footprint is at the bottom right: (2,2) is outside it
     assert close(at(last, ic[2, 2]), "#268bd2")
-    assert close(at(last, ic[3, 3]), "#ffffff")  # an inserted zero, drawn empty
+    assert close(at(last, ic[3, 3]), "#e9e4d4")  # an inserted zero: the theme's inserted colour
+    assert close(at(last, ic[0, 0]), "#ffffff")  # padding: drawn empty
 
 
 def test_dilation_shades_only_the_taps(tmp_path):
@@ -105,16 +106,15 @@ def test_dilation_shades_only_the_taps(tmp_path):
 
 def test_progressive_reveal_and_fps_and_hold_last(tmp_path):
     cfg = as_config(input_size=4, kernel_size=3, name="prog",
-                    render={"reveal": "progressive", "fps": 2, "hold_last": 2, "loop": 3})
+                    render={"reveal": "progressive", "fps": 2, "hold_first": 1, "hold_last": 2, "loop": 3})
     [path] = render(cfg, tmp_path)
     frames, durations, loop = gif_frames(path)
-    assert len(frames) == 4 + 2 and durations == [500] * 6
+    assert len(frames) == 4 and durations == [1000, 500, 500, 1500]  # held frames last longer, never repeat
     assert loop == 2  # played 3 times: 2 repeats
     oc = scene_of(cfg).regions["output_centers"]
     assert close(at(frames[0], oc[0, 0]), "#1c7676")  # current
     assert close(at(frames[0], oc[1, 1]), "#ffffff")  # not computed yet
     assert close(at(frames[3], oc[0, 0]), "#2aa198")
-    assert np.array_equal(frames[4], frames[3]) and np.array_equal(frames[5], frames[3])
 
 
 def test_colour_blind_theme_and_custom_colours(tmp_path):

@@ -63,6 +63,12 @@ Bad
 
 .. convanim:: configs/missing.yaml
 
+.. convanim::
+   :format: png
+   :step: 99
+
+   input_size: 4
+
 Still here.
 """
 
@@ -160,10 +166,13 @@ def test_bad_configs_are_warnings_naming_file_and_key(sphinx: None, tmp_path: Pa
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and "Exception occurred" not in result.stderr
     warnings = [line for line in result.stderr.splitlines() if "WARNING: convanim" in line]
-    assert len(warnings) == 3, result.stderr
+    assert len(warnings) == 4, result.stderr
     assert "index.rst:4: WARNING: convanim: configs/bad.yaml:2: stride: must be >= 1, got 0" in warnings[0]
     assert "index.rst:9: paddding: unknown key (did you mean 'padding'?)" in warnings[1]  # the line in the .rst
     assert "configs/missing.yaml: no such file" in warnings[2]
+    # the directive's own option, in its words, at the directive's line (4 frames: 0 to 3)
+    assert "index.rst:15: WARNING: convanim: :step: 99 is past the last frame; this figure's frames are 0 to 3" \
+        in warnings[3], warnings[3]
     assert "Still here." in (tmp_path / "out" / "index.html").read_text()
     strict = build(src, "-W", "-E")  # -W makes them errors, as for any warning
     assert strict.returncode != 0

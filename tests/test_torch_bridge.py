@@ -123,7 +123,8 @@ def test_cli_from_torch_prints_info_and_yaml(torch):
     expr = "nn.Conv2d(3, 2, 3, stride=2)"
     out = cli("info", "--from-torch", expr, "--input-size", "8")
     assert out.returncode == 0, out.stderr
-    assert "output: 3×3 · frames: 18" in out.stdout and "nn.Conv2d(3, 2, kernel_size=3, stride=2" in out.stdout
+    assert "output: 2×3×3 (C×H×W) · frames: 18" in out.stdout
+    assert "nn.Conv2d(3, 2, kernel_size=3, stride=2" in out.stdout
     out = cli("info", "--from-torch", expr, "-i", "8", "--yaml", "--weights", "--seed", "3")
     assert out.returncode == 0, out.stderr
     cfg = parse_config(out.stdout)

@@ -45,7 +45,7 @@ def section() -> str:
             width = min(im.size[0], MAX_WIDTH)
         rel = path.relative_to(ROOT).as_posix()
         rows.append(
-            f'<tr><td><img src="output/{config.name}.gif" width="{width}" '
+            f'<tr><td><img src="output/{config.name}.gif" width="{width}" loading="lazy" '
             f'alt="{html.escape(config_alt_text(config))}"></td>\n'
             f'<td><a href="{rel}"><code>{rel}</code></a>\n<pre>{html.escape(path.read_text().strip())}</pre></td></tr>')
     return f"{START}\n<table>\n" + "\n".join(rows) + f"\n</table>\n{END}"

@@ -68,6 +68,7 @@ class Task:
     hash: str  # content_hash(...) at planning time
     outputs: tuple[Path, ...]  # out_dir / NAME.EXT (a folder for PNG frames)
     cost: float  # estimated seconds to render: the last run's time, else a guess from the spec
+    layers: tuple[Any, ...] = ()  # a layers: config's whole stack (spec is its first layer); () when not parsed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -406,7 +407,7 @@ def _parsed_task(path: Path, config: Config, digest: str, manifest: dict[str, di
     seconds = entry.get("seconds") if entry else None
     cost = float(seconds) if isinstance(seconds, (int, float)) else _guess_seconds(config.spec, config)
     return Task(path=path, name=config.name, title=config.title, spec=config.spec, alt=alt, hash=digest,
-                outputs=outputs, cost=cost)
+                outputs=outputs, cost=cost, layers=tuple(config.layers or ()))
 
 
 def _clashes(tasks: list[Task], configs: dict[str, Config], out: Path) -> list[str]:

@@ -106,17 +106,22 @@ def info(configs: tuple[str, ...], expression: str | None, input_size: str | Non
               help="Stride (one, or one per axis).")
 @click.option("--dilation", "-d", default="1", show_default=True, metavar="D[,D,D]",
               help="Dilation (one, or one per axis).")
+@click.option("--output", "-o", "output", default=None, metavar="N[,N,N]",
+              help="A target output size: the strides and paddings (or a transposed layer's) that reach it.")
 @_one_line_errors
-def solve(input_size: str, kernel_size: str, stride: str, dilation: str) -> None:
+def solve(input_size: str, kernel_size: str, stride: str, dilation: str, output: str | None) -> None:
     """Find the padding that keeps or divides a size, and the output_padding that multiplies it, per axis.
 
-    Example: convanim solve -i 32 -k 3 -s 2; convanim solve -i 16,32,32 -k 3 -s 1,2,2
+    Example: convanim solve -i 32 -k 3 -s 2; convanim solve -i 16,32,32 -k 3 -s 1,2,2; convanim solve -i 33 -k 4
+    --output 17
     """
     from ..core.arithmetic import solve_axes
     from .info import parse_ints
 
     values = [parse_ints(f"--{name}", text) for name, text in (("input-size", input_size), ("kernel-size", kernel_size),
                                                                 ("stride", stride), ("dilation", dilation))]
+    if output is not None:
+        values.append(parse_ints("--output", output))
     try:
         groups = solve_axes(*values)
     except ValueError as err:
@@ -126,8 +131,12 @@ def solve(input_size: str, kernel_size: str, stride: str, dilation: str) -> None
         if group.axes:
             click.echo(f"{', '.join(group.axes)} (input {group.input_size}, kernel {group.kernel_size}, "
                        f"stride {group.stride}, dilation {group.dilation}):")
+        asked = None
         for answer in group.answers:
-            click.echo(f"{indent}{answer.question}:\n{indent}  {answer.answer}    ({answer.check})")
+            if answer.question != asked:
+                click.echo(f"{indent}{answer.question}:")
+                asked = answer.question
+            click.echo(f"{indent}  {answer.answer}    ({answer.check})")
 
 
 def _batch_options(func: Callable[..., Any]) -> Callable[..., Any]:

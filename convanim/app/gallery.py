@@ -73,6 +73,17 @@ def _player(page: Path | None) -> str:
         return ""
 
 
+def describe_task(task: Task) -> tuple[str, str]:
+    """A card's parameters line and PyTorch code: the layer's, or for a ``layers:`` config the whole stack's
+    (``nn.Sequential`` of every layer and element-wise step, in order)."""
+    if not task.layers:
+        return describe(task.spec), task.spec.torch_line()
+    from ..engine.receptive import describe_stack
+
+    body = ",\n    ".join(layer.torch_line() for layer in task.layers)
+    return describe_stack(task.layers), f"nn.Sequential(\n    {body},\n)"
+
+
 def figures(tasks: Iterable[Task], out_dir: str | os.PathLike[str]) -> list[Figure]:
     """The cards for ``tasks`` (configs rendered as GIF into ``out_dir``), in the order given."""
     out = Path(out_dir)
@@ -82,8 +93,9 @@ def figures(tasks: Iterable[Task], out_dir: str | os.PathLike[str]) -> list[Figu
         width, height = _image_size(image)
         page = next((p for p in task.outputs if p.suffix == ".html"), None)
         player = _player(page)
+        params, torch = describe_task(task)
         cards.append(Figure(name=task.name, title=task.title, image=_href(image, out), width=width, height=height,
-                            alt=task.alt, params=describe(task.spec), torch=task.spec.torch_line(),
+                            alt=task.alt, params=params, torch=torch,
                             config=_href(task.path, out), config_label=_text(Path(task.path).as_posix()),
                             player=player, page=_href(page, out) if player and page else ""))
     return cards
@@ -146,7 +158,8 @@ def _figure(fig: Figure, size: str) -> str:
     """The card's figure: the player (and links to the GIF and the player's page), or the GIF."""
     e = html.escape
     if not fig.player:
-        return f'<a class="figure" href="{e(fig.image)}"><img src="{e(fig.image)}" alt="{e(fig.alt)}"{size}></a>'
+        return (f'<a class="figure" href="{e(fig.image)}"><img src="{e(fig.image)}" alt="{e(fig.alt)}"{size} '
+                f'loading="lazy" decoding="async"></a>')
     return (f'<div class="figure">{fig.player}</div>\n<p class="files">Files: <a href="{e(fig.image)}">GIF</a> · '
             f'<a href="{e(fig.page)}">player page</a></p>')
 

@@ -44,6 +44,7 @@ from sphinx.util.docutils import SphinxDirective
 from .. import encode
 from .._version import __version__
 from ..core.errors import ConvanimError
+from .docs import is_still
 
 logger = logging.getLogger(__name__)
 
@@ -54,17 +55,20 @@ def image_formats() -> tuple[str, ...]:
     return tuple(f.name for f in encode.formats() if f.mimetype.startswith("image/") or f.mimetype == "text/html")
 
 
-def is_still(fmt: encode.Format) -> bool:
-    """One frame (the step, default 0): a single PNG or an SVG."""
-    return fmt.step_suffix is not None or not fmt.animated
-
-
 def _format(argument: str) -> str:
     return directives.choice(argument, image_formats())
 
 
 def _align(argument: str) -> str:
     return directives.choice(argument, ("left", "center", "right"))
+
+
+class OptionError(ConvanimError):
+    """A directive option the figure cannot take, reported at the option's line."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.line = line
 
 
 class ConvanimDirective(SphinxDirective):
@@ -87,6 +91,9 @@ class ConvanimDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         try:
             return self._run()
+        except OptionError as err:
+            logger.warning("convanim: %s", err, location=(self.env.docname, err.line), type="convanim",
+                           subtype="config")
         except ConvanimError as err:
             logger.warning("convanim: %s", err, location=self.get_location(), type="convanim", subtype="config")
         except MemoryError:
@@ -119,15 +126,15 @@ class ConvanimDirective(SphinxDirective):
             raise ConfigError(str(doc), line, err.key, err.message) from None
 
     def _run(self) -> list[nodes.Node]:
-        from .batch import content_hash
+        from .docs import alt_of, stem_of
         from .pipeline import alt_text
 
         data, config = self._config()
         fmt = encode.get(self.options.get("format", "gif"))
         step = self.options.get("step", 0 if is_still(fmt) else None)
-        digest = content_hash(data, config.name, (fmt.name,), step)
-        stem = f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', config.name).strip('._') or 'convanim'}-{digest[:16]}"
-        alt = self.options.get("alt") or alt_text(config) + ("" if step is None else f"; frame {step + 1}")
+        self._check_step(config, step)
+        stem = stem_of(data, config, fmt, step)
+        alt = alt_of(config, self.options.get("alt"), step)
         if fmt.mimetype == "image/png":  # every builder can include a PNG
             return self._wrap([self._image(self._rendered(config, fmt, stem, step), alt)])
         if fmt.name == "html":
@@ -145,15 +152,29 @@ class ConvanimDirective(SphinxDirective):
         return self._wrap([addnodes.only("", shown, expr="html"),
                            addnodes.only("", self._image(still_uri, still_alt), expr="not html")])
 
+    def _check_step(self, config: Any, step: int | None) -> None:
+        """``:step:`` names a frame of the figure: else one warning in the directive's words, at its line."""
+        from .docs import step_problem
+
+        problem = step_problem(config, step)
+        if problem:
+            raise OptionError(problem, self.option_line("step"))
+
+    def option_line(self, name: str) -> int:
+        """The line of the directive's ``:name:`` option in its document (the directive's line if not found)."""
+        for n, text in enumerate(self.block_text.splitlines()):
+            if text.strip().startswith(f":{name}:"):
+                return self.lineno + n
+        return self.lineno
+
     def _rendered(self, config: Any, fmt: encode.Format, stem: str, step: int | None) -> str:
         """Render ``config`` as ``fmt`` into the cache (unless it is there); its URI relative to the source."""
-        from .pipeline import render
+        from .docs import rendered
 
         cache = Path(self.env.doctreedir) / "convanim"
-        target = fmt.output(cache, stem, step)
-        if not target.exists():
-            [written] = render(dataclasses.replace(config, name=stem), cache, [fmt.name], step)
-            logger.info("convanim: rendered %s", written.name)
+        target, new = rendered(config, fmt, stem, step, cache)
+        if new:
+            logger.info("convanim: rendered %s", target.name)
         return "/" + Path(os.path.relpath(target, self.env.srcdir)).as_posix()  # "/": relative to srcdir
 
     def _player(self, config: Any, stem: str, step: int | None, alt: str) -> str:
@@ -177,7 +198,7 @@ class ConvanimDirective(SphinxDirective):
         return player
 
     def _image(self, uri: str, alt: str) -> nodes.image:
-        image = nodes.image(uri=uri, alt=alt)
+        image = nodes.image(uri=uri, alt=alt, loading="lazy")  # docutils' HTML writer: <img loading="lazy">
         if "width" in self.options:
             image["width"] = self.options["width"]
         image["classes"] += self.options.get("class", [])

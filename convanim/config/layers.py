@@ -140,6 +140,9 @@ def _layer(n: int, entry: Any, size: Any, channels: Any, top_channels: bool, fai
     at = f"layers[{n}]"
     _check_layer_keys(at, entry, fail)
     args = {k: entry[k] for k in SPEC_FIELDS if k in entry}
+    if "count_include_pad" in entry and entry.get("op", "conv") != "avg_pool":
+        raise fail(f"{at}.count_include_pad", f"only avg_pool divides by a count of cells; "
+                                              f"{entry.get('op', 'conv')} has none (remove the key)")
     if "in_channels" in entry and channels is not None and entry["in_channels"] != channels:
         before = "in_channels" if n == 0 else f"layers[{n - 1}].out_channels"
         raise fail(f"{at}.in_channels", f"must equal {before}={channels}, got {entry['in_channels']!r}")

@@ -82,6 +82,9 @@ def config_from_mapping(data: dict[str, Any], *, source: str = "<config>", defau
     if data.get("op") in ELEMENTWISE_OPS:
         raise fail("op", f"{data['op']} is an element-wise step: it goes in a layers: list, after a convolution or "
                          f"pooling layer")
+    if "count_include_pad" in data and data.get("op", "conv") != "avg_pool":
+        raise fail("count_include_pad", f"only avg_pool divides by a count of cells; {data.get('op', 'conv')} has "
+                                        f"none (remove the key)")
     spec_args = {k: data[k] for k in SPEC_FIELDS if k in data}
     bias_value = spec_args.get("bias")
     if "bias" in spec_args and not isinstance(bias_value, bool):

@@ -282,9 +282,38 @@ def _default_name(layers: list[tuple[str, Any]], module: Any) -> str:
     return type(module).__name__.lower()
 
 
+MAX_TITLE = 80
+
+
+def _short(m: Any) -> str:
+    """A module in a few characters: ``Conv2d(3→8, 3×3, s2)``, ``MaxPool2d(2)``, ``ReLU``."""
+    name = type(m).__name__
+
+    def size(v: Any) -> str:
+        v = tuple(v) if isinstance(v, (tuple, list)) else (v,)
+        return str(v[0]) if len(set(v)) == 1 else "×".join(map(str, v))
+
+    if hasattr(m, "in_channels") and hasattr(m, "kernel_size"):
+        k = m.kernel_size if isinstance(m.kernel_size, tuple) else (m.kernel_size,)
+        stride = size(m.stride)
+        return (f"{name}({m.in_channels}→{m.out_channels}, {'×'.join(map(str, k))}"
+                + ("" if stride == "1" else f", s{stride}") + ")")
+    if hasattr(m, "kernel_size"):
+        return f"{name}({size(m.kernel_size)})"
+    if hasattr(m, "output_size"):
+        return f"{name}({size(m.output_size)})"
+    return name
+
+
 def _title(layers: list[tuple[str, Any]], module: Any) -> str:
-    text = " → ".join(repr(m) for _, m in layers)
-    return text if len(text) <= 160 else f"nn.Sequential of {len(layers)} layers"
+    """The layers in order, short (``Conv2d(3→8, 3×3) → ReLU → MaxPool2d(2)``); a long stack keeps its first and
+    last layers and says how many there are."""
+    names = [_short(m) for _, m in layers]
+    text = " → ".join(names)
+    if len(text) <= MAX_TITLE or len(names) <= 2:
+        return text
+    head, tail = names[:2], names[-1]
+    return f"{' → '.join(head)} → … → {tail} ({len(names)} layers)"
 
 
 def module_from_expression(expression: str, *, seed: int = 0) -> Any:

@@ -85,11 +85,19 @@ def _details(spec: ConvSpec) -> list[str]:
     return parts + [text for shown, text in words if shown]
 
 
+def output_words(spec: ConvSpec) -> str:
+    """The output's shape: ``6×6``, or with its channels ``64×6×6 (C×H×W)``."""
+    if spec.out_channels == 1:
+        return dims(spec.output_size)
+    axes = "C×" + "×".join("DHW"[3 - spec.ndim:])
+    return f"{spec.out_channels}×{dims(spec.output_size)} ({axes})"
+
+
 def info_lines(spec: ConvSpec, frames: str | None = None) -> list[str]:
     """What ``convanim info`` prints for one spec; ``frames`` replaces the frame count (a view's own)."""
     return [
         *explain(spec),
-        f"output: {dims(spec.output_size)} · frames: {frames or spec.n_steps}",
+        f"output: {output_words(spec)} · frames: {frames or spec.n_steps}",
         f"pytorch: {spec.torch_line()}"
         + (f"  # with weight.flip({', '.join(str(-d) for d in range(spec.ndim, 0, -1))})"
            if spec.flip_kernel else ""),
@@ -107,61 +115,109 @@ def _conv_out(i: int, k: int, s: int, p: int, d: int) -> int:
     return (i + 2 * p - d * (k - 1) - 1) // s + 1
 
 
-def solve(input_size: int, kernel_size: int, stride: int = 1, dilation: int = 1) -> list[Answer]:
-    """Answer the everyday questions for one dimension; every answer is checked with the size formula."""
-    i, k, s, d = input_size, kernel_size, stride, dilation
-    if min(i, k, s, d) < 1:
-        raise ValueError("input_size, kernel_size, stride and dilation must all be >= 1")
+def _keep(i: int, k: int, d: int) -> Answer:
+    """The padding that keeps the size at stride 1."""
     span = d * (k - 1)
-    answers = []
-    # 1. keep the size at stride 1
     q = f"padding that keeps the size {i} (stride 1)"
     if span % 2 == 0:
         p = span // 2
         o = _conv_out(i, k, 1, p, d)
         assert o == i
-        answers.append(Answer(question=q, answer=f"padding={p}",
-                              check=f"floor(({i} + 2·{p} - {d}·({k}-1) - 1) / 1) + 1 = {o}"))
-    else:
-        answers.append(Answer(question=q, answer="none",
-                              check=f"d(k-1) = {span} is odd, so no symmetric padding keeps the size; "
-                                    f"padding='same' pads {span // 2} before and {span - span // 2} after "
-                                    f"([before, after] = [{span // 2}, {span - span // 2}]; a causal convolution "
-                                    f"pads [{span}, 0])"))
-    # 2. divide the size by the stride
-    q = f"padding that divides the size {i} by the stride {s}"
-    found = None
-    if i % s == 0:
-        for p in range(0, span + 1):
-            if _conv_out(i, k, s, p, d) == i // s:
-                found = p
-                break
-    if found is not None:
-        answers.append(Answer(question=q, answer=f"padding={found}",
-                              check=f"floor(({i} + 2·{found} - {d}·({k}-1) - 1) / {s}) + 1 = {i // s}"))
-    elif i % s:
-        answers.append(Answer(question=q, answer="none", check=f"{i} is not a multiple of {s}"))
-    else:
-        answers.append(Answer(question=q, answer="none",
-                              check=f"no integer padding gives {i // s}: the output jumps past it"))
-    # 3. multiply the size by the stride with a transposed convolution
+        return Answer(question=q, answer=f"padding={p}", check=f"floor(({i} + 2·{p} - {d}·({k}-1) - 1) / 1) + 1 = {o}")
+    return Answer(question=q, answer=f"padding=[[{span // 2}, {span - span // 2}]]",
+                  check=f"d(k-1) = {span} is odd, so the {span} cells of padding cannot be split evenly; "
+                        f"padding='same' pads {span // 2} before and {span - span // 2} after (a causal convolution "
+                        f"pads [{span}, 0])")
+
+
+def _reach(i: int, k: int, s: int, d: int, target: int) -> tuple[int, int] | None:
+    """The least padding that gives ``target`` outputs at stride ``s``, as (before, after): the same on both
+    sides when any even total does it (PyTorch's ``padding=p``), else split; None when no padding up to the
+    kernel's span plus a stride reaches it."""
+    span = d * (k - 1)
+    fits = [t for t in range(0, min(span + s, 1 << 16) + 1)
+            if i + t > span and (i + t - span - 1) // s + 1 == target]
+    total = next((t for t in fits if t % 2 == 0), fits[0] if fits else None)
+    return None if total is None else (total // 2, total - total // 2)
+
+
+def _divide(i: int, k: int, s: int, d: int) -> Answer:
+    """The padding that divides the size by the stride, rounding up as 'same' padding does."""
+    target = -(-i // s)
+    q = f"padding that divides the size {i} by the stride {s}" + ("" if i % s == 0 else f" (rounded up: {target})")
+    found = _reach(i, k, s, d, target)
+    if found is None:
+        return Answer(question=q, answer="none", check=f"even with no padding the output is already "
+                                                       f"{_conv_out(i, k, s, 0, d)} > {target}")
+    a, b = found
+    check = f"floor(({i} + {a + b} - {d}·({k}-1) - 1) / {s}) + 1 = {target}"
+    if a == b:
+        return Answer(question=q, answer=f"padding={a}", check=check.replace(f"+ {a + b} -", f"+ 2·{a} -"))
+    return Answer(question=q, answer=f"padding=[[{a}, {b}]]",
+                  check=f"{check}; the {a + b} cells of padding are odd, so they go {a} before and {b} after")
+
+
+def _multiply(i: int, k: int, s: int, d: int) -> Answer:
+    """A transposed convolution's padding and output_padding that multiply the size by the stride."""
+    span = d * (k - 1)
     q = f"transposed: padding and output_padding that multiply the size {i} by the stride {s}"
-    best = None
     for p in range(0, span + s + 1):
         op = i * s - ((i - 1) * s - 2 * p + span + 1)
         if 0 <= op < max(s, d):
-            best = (p, op)
+            o = (i - 1) * s - 2 * p + span + op + 1
+            assert o == i * s
+            return Answer(question=q, answer=f"padding={p}, output_padding={op}",
+                          check=f"({i}-1)·{s} - 2·{p} + {d}·({k}-1) + {op} + 1 = {o}")
+    return Answer(question=q, answer="none", check="no padding keeps output_padding below the stride or dilation")
+
+
+def solve(input_size: int, kernel_size: int, stride: int = 1, dilation: int = 1) -> list[Answer]:
+    """Answer the everyday questions for one dimension; every answer is checked with the size formula. At
+    stride 1 dividing or multiplying by the stride is keeping the size: one answer, not three."""
+    i, k, s, d = input_size, kernel_size, stride, dilation
+    if min(i, k, s, d) < 1:
+        raise ValueError("input_size, kernel_size, stride and dilation must all be >= 1")
+    if s == 1:
+        return [_keep(i, k, d)]
+    return [_keep(i, k, d), _divide(i, k, s, d), _multiply(i, k, s, d)]
+
+
+MAX_OUTPUT_ANSWERS = 6
+MAX_STRIDE_TRIED = 4096
+
+
+def solve_output(input_size: int, kernel_size: int, output: int, dilation: int = 1) -> list[Answer]:
+    """The strides and paddings that take ``input_size`` to ``output`` (``convanim solve --output N``): a
+    convolution when the output is smaller, a transposed convolution when it is larger; the smallest
+    strides first, each checked with the size formula."""
+    i, k, d, n = input_size, kernel_size, dilation, output
+    if min(i, k, d, n) < 1:
+        raise ValueError("input_size, kernel_size, dilation and output must all be >= 1")
+    span, out = d * (k - 1), []
+    q = f"stride and padding that take {i} to {n}"
+    for s in range(1, min(i, MAX_STRIDE_TRIED) + 1):
+        found = _reach(i, k, s, d, n)
+        if found is not None:
+            a, b = found
+            shown = f"padding={a}" if a == b else f"padding=[[{a}, {b}]]"
+            out.append(Answer(question=q, answer=f"stride={s}, {shown}",
+                              check=f"floor(({i} + {a + b} - {d}·({k}-1) - 1) / {s}) + 1 = {n}"))
+        if len(out) >= MAX_OUTPUT_ANSWERS:
             break
-    if best is None:
-        answers.append(Answer(question=q, answer="none",
-                              check="no padding keeps output_padding below the stride or dilation"))
-    else:
-        p, op = best
-        o = (i - 1) * s - 2 * p + span + op + 1
-        assert o == i * s
-        answers.append(Answer(question=q, answer=f"padding={p}, output_padding={op}",
-                              check=f"({i}-1)·{s} - 2·{p} + {d}·({k}-1) + {op} + 1 = {o}"))
-    return answers
+    tq = f"transposed: stride, padding and output_padding that take {i} to {n}"
+    for s in range(1, min(n, MAX_STRIDE_TRIED) + 1):
+        for p in range(0, min(span + s, MAX_STRIDE_TRIED) + 1):
+            op = n - ((i - 1) * s - 2 * p + span + 1)
+            if 0 <= op < max(s, d):
+                out.append(Answer(question=tq, answer=f"stride={s}, padding={p}, output_padding={op}",
+                                  check=f"({i}-1)·{s} - 2·{p} + {d}·({k}-1) + {op} + 1 = {n}"))
+                break
+        if sum(a.question == tq for a in out) >= MAX_OUTPUT_ANSWERS // 2:
+            break
+    if not out:
+        out.append(Answer(question=q, answer="none", check=f"no stride and padding (up to the kernel's span) "
+                                                           f"give {n} outputs from {i} with kernel {k}"))
+    return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,11 +231,11 @@ class AxisAnswers:
 
 
 def solve_axes(input_size: Sequence[int], kernel_size: Sequence[int], stride: Sequence[int] = (1,),
-               dilation: Sequence[int] = (1,)) -> list[AxisAnswers]:
+               dilation: Sequence[int] = (1,), output: Sequence[int] | None = None) -> list[AxisAnswers]:
     """``solve`` per axis: each argument one value (every axis) or one per axis (1 to 3 axes, depth, height,
     width). Axes with the same numbers share one answer; when every axis agrees, ``axes`` is ()."""
     given = {"input_size": tuple(input_size), "kernel_size": tuple(kernel_size), "stride": tuple(stride),
-             "dilation": tuple(dilation)}
+             "dilation": tuple(dilation), "output": tuple(output or (0,))}
     nd = max(len(v) for v in given.values())
     if nd > MAX_DIMS:
         raise ValueError(f"at most {MAX_DIMS} axes (depth, height, width), got {nd}")
@@ -192,5 +248,5 @@ def solve_axes(input_size: Sequence[int], kernel_size: Sequence[int], stride: Se
     for n, numbers in enumerate(per_axis):
         groups.setdefault(numbers, []).append(names[n])
     return [AxisAnswers(axes=() if len(groups) == 1 else tuple(axes), input_size=i, kernel_size=k, stride=s,
-                        dilation=d, answers=tuple(solve(i, k, s, d)))
-            for (i, k, s, d), axes in groups.items()]
+                        dilation=d, answers=tuple(solve_output(i, k, n, d) if output else solve(i, k, s, d)))
+            for (i, k, s, d, n), axes in groups.items()]

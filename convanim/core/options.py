@@ -56,6 +56,21 @@ class Wrt(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StepSelection:
+    """Which of a figure's steps are drawn (``render.steps``); each field narrows the one before.
+
+    ``indices``: these steps (a list, or a range ``a..b``); ``rows``: the steps of these output rows;
+    ``every``: every k-th step (the last one always kept); ``corners``: the first and last step and one of
+    each border case (the windows that reach into the padding differently).
+    """
+
+    indices: tuple[int, ...] | None = None
+    rows: tuple[int, ...] | None = None
+    every: int = 1
+    corners: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RenderOptions:
     """Every ``render:`` key with its default."""
 
@@ -66,7 +81,12 @@ class RenderOptions:
     reveal: Reveal = Reveal.ALL  # all: whole output shown, current cell marked; progressive: fills in
     fps: float = 1.0  # frames per second (conv_arithmetic: one a second)
     loop: int = 0  # 0: loop forever; n: play n times
-    hold_last: int = 0  # extra copies of the last frame (a pause before looping)
+    hold_first: float = 0  # the first frame lasts this many frame times longer
+    hold_last: float = 0  # the last frame lasts this many frame times longer (a pause before looping)
+    steps: StepSelection | None = None  # a few representative steps instead of all of them
+    precision: int | None = None  # significant digits of non-integers (None: two decimals); integers exact
+    legend: bool = False  # name the roles drawn (input, padding, inserted zeros, ...) under the figure
+    transparent: bool = False  # no background: PNG, APNG, WebP and SVG with alpha, GIF's transparent index
     scale: int = 0  # pixels per cell side; 0: the style's default
     theme: Theme = field(default_factory=Theme)
     max_frames: int = DEFAULT_MAX_FRAMES  # refuse larger animations (raise it here)
@@ -157,6 +177,65 @@ def _scale(key: str, v: Any) -> int:
     return v
 
 
+MAX_HOLD = 100  # frame times
+
+
+def _hold(key: str, v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= MAX_HOLD:
+        raise SpecError(key, f"expected a number of extra frame times from 0 to {MAX_HOLD}, got {v!r}")
+    return v
+
+
+def _precision(key: str, v: Any) -> int | None:
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 15:
+        raise SpecError(key, f"expected significant digits from 1 to 15 (or null: two decimals), got {v!r}")
+    return v
+
+
+def _index_list(key: str, v: Any) -> tuple[int, ...]:
+    if not isinstance(v, list) or not v or any(isinstance(i, bool) or not isinstance(i, int) or i < 0 for i in v):
+        raise SpecError(key, f"expected a list of step numbers (ints >= 0), got {v!r}")
+    return tuple(v)
+
+
+def _range(key: str, v: str) -> tuple[int, ...]:
+    parts = v.split("..")
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts) or int(parts[0]) > int(parts[1]):
+        raise SpecError(key, f"expected all, corners, a range like 0..8, a list, or a mapping of rows / every / "
+                             f"corners, got {v!r}")
+    a, b = int(parts[0]), int(parts[1])
+    if b - a >= 1_000_000:
+        raise SpecError(key, f"a range of {b - a + 1:,} steps; draw at most 1,000,000")
+    return tuple(range(a, b + 1))
+
+
+def parse_steps(key: str, v: Any) -> StepSelection | None:
+    """``render.steps``: ``all``, ``corners``, a range ``a..b``, a list of steps, or a mapping with ``steps``
+    (range or list), ``rows``, ``every`` and ``corners``."""
+    if v is None or v == "all":
+        return None
+    if v == "corners":
+        return StepSelection(corners=True)
+    if isinstance(v, str):
+        return StepSelection(indices=_range(key, v))
+    if isinstance(v, list):
+        return StepSelection(indices=_index_list(key, v))
+    if not isinstance(v, dict):
+        raise SpecError(key, f"expected all, corners, a range like 0..8, a list, or a mapping, got {v!r}")
+    unknown = [k for k in v if k not in ("steps", "rows", "every", "corners")]
+    if unknown:
+        raise SpecError(f"{key}.{unknown[0]}", "unknown key (use steps, rows, every, corners)")
+    inner = v.get("steps")
+    indices = None if inner is None else _range(f"{key}.steps", inner) if isinstance(inner, str) else \
+        _index_list(f"{key}.steps", inner)
+    rows = None if v.get("rows") is None else _index_list(f"{key}.rows", v["rows"])
+    every = _int(f"{key}.every", v.get("every", 1), 1)
+    corners = _bool(f"{key}.corners", v.get("corners", False))
+    return StepSelection(indices=indices, rows=rows, every=every, corners=corners)
+
+
 # render key -> its parser (the key as written, ``render.<key>``, and the value) -> the option's value
 _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "style": _choice(Style),
@@ -166,7 +245,12 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "reveal": _choice(Reveal),
     "fps": _fps,
     "loop": _loop,
-    "hold_last": lambda key, v: _int(key, v, 0),
+    "hold_first": lambda key, v: _hold(key, v),
+    "hold_last": lambda key, v: _hold(key, v),
+    "steps": lambda key, v: parse_steps(key, v),
+    "precision": lambda key, v: _precision(key, v),
+    "legend": _bool,
+    "transparent": _bool,
     "scale": _scale,
     "theme": lambda key, v: _theme(v),
     "max_frames": lambda key, v: _int(key, v, 1),

@@ -255,6 +255,9 @@ class ConvSpec:
             self._validate_divisor()
         if self.norm_type is not None and self.op is not Op.LP_POOL:
             raise SpecError("norm_type", "applies to lp_pool only")
+        if not self.count_include_pad and self.op is not Op.AVG_POOL:
+            raise SpecError("count_include_pad", f"only avg_pool divides by a count of cells; {self.op.value} has "
+                                                 f"none (remove the key)")
         if self.op is not Op.CONV:
             self._validate_pooling()
         elif self.transposed:

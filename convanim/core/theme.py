@@ -16,7 +16,9 @@ class Theme:
     background: str = "#ffffff"
     input: str = "#268bd2"  # real input cells
     output: str = "#2aa198"  # output cells
-    padding: str = "#ffffff"  # padding and inserted zeros (drawn empty, dashed)
+    padding: str = "#ffffff"  # padding (drawn empty, dashed)
+    inserted: str = "#e9e4d4"  # zeros a transposed convolution inserts between input cells (dashed, tinted)
+    overhang: str = "#d8d8d8"  # cells only a ceil_mode pooling window reaches, beyond the padding (dashed, grey)
     grid: str = "#002b36"  # cell outlines
     shade: str = "#073642"  # kernel footprint / current output overlay
     shade_alpha: float = 0.4
@@ -44,7 +46,26 @@ COLORBLIND = Theme(
     caption="#1a1a1a",
 )
 
-THEMES: dict[str, Theme] = {t.name: t for t in (CONV_ARITHMETIC, COLORBLIND)}
+# For dark slides and pages: light lines and text on a near-black background, the roles' hues kept.
+DARK = Theme(
+    name="dark",
+    background="#111418",
+    input="#2f7fc1",
+    output="#1f9e8f",
+    padding="#111418",
+    inserted="#3a3528",
+    overhang="#2b2b2b",
+    grid="#c9d1d9",
+    shade="#ffffff",
+    shade_alpha=0.35,
+    connector="#e6edf3",
+    text="#f0f3f6",
+    subscript="#ffd58a",
+    caption="#e6edf3",
+    pending="#111418",
+)
+
+THEMES: dict[str, Theme] = {t.name: t for t in (CONV_ARITHMETIC, COLORBLIND, DARK)}
 
 COLOR_KEYS: tuple[str, ...] = tuple(
     f.name for f in fields(Theme) if f.name != "name" and f.type in ("str", str)

@@ -16,26 +16,32 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Iterator
+from typing import TypeVar
 
 import numpy as np
 
 from ..core.errors import ConvanimError
-from ..core.scene import Scene
+from ..core.options import RenderOptions
+from ..core.scene import Polygon, Primitive, Scene
 from ..draw.frame import FrameUpdate
+
+_Frame = TypeVar("_Frame", np.ndarray, FrameUpdate)
 
 
 class EncodeError(ConvanimError):
     """An animation could not be written (bad arguments, a missing optional dependency, no frames)."""
 
 
-def frames_of(frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
-    """Validated frames; raises EncodeError on an empty stream or a frame of another size or type."""
+def frames_of(frames: Iterable[np.ndarray], *, alpha: bool = False) -> Iterator[np.ndarray]:
+    """Validated frames (RGB, or RGBA with ``alpha``); raises EncodeError on an empty stream or a frame of
+    another size or type."""
     shape = None
+    channels = (3, 4) if alpha else (3,)
     for frame in frames:
         frame = np.asarray(frame)
-        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
-            raise EncodeError(f"frames must be (height, width, 3) uint8 arrays, got {frame.dtype} "
-                              f"{frame.shape}")
+        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] not in channels:
+            raise EncodeError(f"frames must be (height, width, {' or '.join(map(str, channels))}) uint8 arrays, "
+                              f"got {frame.dtype} {frame.shape}")
         if shape is None:
             shape = frame.shape
         elif frame.shape != shape:
@@ -78,13 +84,13 @@ def bbox(changed: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
-def updates_of(frames: Iterable[np.ndarray | FrameUpdate]) -> Iterator[FrameUpdate]:
+def updates_of(frames: Iterable[np.ndarray | FrameUpdate], *, alpha: bool = False) -> Iterator[FrameUpdate]:
     """Validated frames as FrameUpdates (each valid until the next is taken). Plain arrays are compared
     with the array before (one box around the changes); updates from the renderer pass as they are, except
-    that the first is always written whole."""
+    that the first is always written whole. ``alpha``: RGBA arrays are accepted too."""
     shape, prev = None, None
     for k, frame in enumerate(frames):
-        pixels = frame.pixels if isinstance(frame, FrameUpdate) else next(frames_of([frame]))
+        pixels = frame.pixels if isinstance(frame, FrameUpdate) else next(frames_of([frame], alpha=alpha))
         if shape is None:
             shape = pixels.shape
         elif pixels.shape != shape:
@@ -118,6 +124,61 @@ def raster_updates(scene: Scene, step: int | None = None) -> Iterator[FrameUpdat
     from ..draw import render_updates
 
     return render_updates(scene, step)
+
+
+def durations(options: RenderOptions, n: int, per_second: int) -> list[int]:
+    """Per-frame durations of ``n`` frames in 1/per_second units: one frame time (1/fps) each, the first
+    ``hold_first`` and the last ``hold_last`` frame times longer; rounded so that the running time tracks
+    the exact one (no drift)."""
+    out, t, done = [], 0.0, 0
+    for k in range(n):
+        t += (1 + (options.hold_first if k == 0 else 0) + (options.hold_last if k == n - 1 else 0)) / options.fps
+        out.append(round(t * per_second) - done)
+        done += out[-1]
+    return out
+
+
+def held(frames: Iterable[_Frame], options: RenderOptions, n: int) -> Iterator[_Frame]:
+    """Frames for a constant-rate format (MP4): the first and last repeated to hold them (whole frame times)."""
+    for k, frame in enumerate(frames):
+        copies = 1 + round(options.hold_first if k == 0 else 0) + round(options.hold_last if k == n - 1 else 0)
+        for _ in range(copies):
+            yield frame
+
+
+# ---------------------------------------------------------------- transparent backgrounds (render.transparent)
+
+def keyed(scene: Scene, color: str) -> Scene:
+    """``scene`` on a ``color`` background: the background and every shape filled with the background colour
+    (empty padding, cells not yet computed) take ``color``."""
+    from dataclasses import replace
+
+    bg = scene.background.lower()
+
+    def swap(p: Primitive) -> Primitive:
+        return replace(p, fill=color) if isinstance(p, Polygon) and p.fill.lower() == bg else p
+
+    frame = scene.frame
+    return replace(scene, background=color, static=tuple(swap(p) for p in scene.static),
+                   frame=lambda i: tuple(swap(p) for p in frame(i)))
+
+
+def rgba_frames(scene: Scene, step: int | None = None) -> Iterator[np.ndarray]:
+    """The scene's frames as RGBA with a transparent background: drawn once on black and once on white,
+    the difference is how much of the background shows through (exact for the renderer's linear blending,
+    anti-aliased edges and translucent shades included)."""
+    for on_black, on_white in zip(raster_updates(keyed(scene, "#000000"), step),
+                                  raster_updates(keyed(scene, "#ffffff"), step), strict=True):
+        b, w = on_black.pixels.astype(np.int32), on_white.pixels.astype(np.int32)
+        alpha = np.clip(255 - (w - b).max(axis=2), 0, 255)
+        color = np.where(alpha[..., None] > 0, np.clip(b * 255 // np.maximum(alpha, 1)[..., None], 0, 255), 0)
+        yield np.dstack([color, alpha]).astype(np.uint8)
+
+
+def frames_for(scene: Scene, options: RenderOptions,
+               step: int | None = None) -> Iterator[np.ndarray] | Iterator[FrameUpdate]:
+    """The renderer's updates, or whole RGBA frames with ``render.transparent``."""
+    return rgba_frames(scene, step) if options.transparent else raster_updates(scene, step)
 
 
 def repeats_for(loop: int) -> int | None:

@@ -17,13 +17,14 @@ from ..core.options import RenderOptions
 from ..core.scene import Polygon, Scene, Text
 from ..core.theme import Theme
 from ..draw.frame import FrameUpdate
-from .common import EncodeError, check_fps, raster_updates, repeats_for, repeats_of, ticks, updates_of
+from .common import EncodeError, check_fps, durations, frames_for, repeats_for, repeats_of, ticks, updates_of
 from .lzw import image_data, pillow_lzw, runs_lzw
 from .palette import RGB, build_palette, lookup, palette_from_frame, quantize, to_rgb
 
 
 def write_gif(path: str | os.PathLike[str], frames: Iterable[np.ndarray | FrameUpdate], *, fps: float = 10.0,
-              loop: bool | int | None = 0, palette: Sequence[str | Sequence[int]] | None = None) -> Path:
+              loop: bool | int | None = 0, palette: Sequence[str | Sequence[int]] | None = None,
+              durations: Sequence[int] | None = None, transparent: bool = False) -> Path:
     """An animated GIF with one global ``palette`` (up to 256 colours; default: the first frame's).
 
     Streams: only the previous frame's palette indices are kept. Every frame after the first stores just
@@ -31,8 +32,13 @@ def write_gif(path: str | os.PathLike[str], frames: Iterable[np.ndarray | FrameU
     free), so a frame identical to the previous one costs a few bytes and the frame count is always
     preserved; only the changed rectangles ``frames`` report are quantized and compared. Durations are in
     1/100 s, rounded so the running time stays within 5 ms of ``k / fps`` (browsers show delays under 2/100 s
-    as 1/10 s, so keep ``fps <= 50``; for the same reason a frame is always one image block).
+    as 1/10 s, so keep ``fps <= 50``; for the same reason a frame is always one image block). ``durations``:
+    each frame's own, in 1/100 s. ``transparent``: RGBA frames; pixels less than half opaque become the
+    palette's transparent index, and every frame is written whole over a cleared canvas (GIF has no partial
+    transparency).
     """
+    if transparent:
+        return _write_transparent(path, frames, fps=fps, loop=loop, palette=palette, durations=durations)
     fps, repeats = check_fps(fps), repeats_of(loop)
     stream = updates_of(frames)
     first = next(stream)
@@ -49,7 +55,7 @@ def write_gif(path: str | os.PathLike[str], frames: Iterable[np.ndarray | FrameU
         if repeats is not None:
             fp.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", repeats) + b"\0")
         frames_out = GifFrames(pal, clear, max(2, bits), (h, w))
-        for update, cs in zip(itertools.chain([first], stream), ticks(fps, 100)):
+        for update, cs in zip(itertools.chain([first], stream), ticks(fps, 100) if durations is None else durations):
             fp.write(frames_out.encode(update, cs))
         fp.write(b";")
     return path
@@ -156,6 +162,35 @@ def run_starts(pos: np.ndarray, val: np.ndarray) -> np.ndarray:
     return np.flatnonzero(brk)
 
 
+def _write_transparent(path: str | os.PathLike[str], frames: Iterable[np.ndarray | FrameUpdate], *, fps: float,
+                       loop: bool | int | None, palette: Sequence[str | Sequence[int]] | None,
+                       durations: Sequence[int] | None) -> Path:
+    """write_gif for RGBA frames: a transparent index where the background shows, whole frames, disposal 2
+    (restore to the background: a pixel that turns transparent must not keep the frame before)."""
+    fps, repeats = check_fps(fps), repeats_of(loop)
+    stream = (update.pixels for update in updates_of(frames, alpha=True))
+    first = next(stream)
+    pal = [to_rgb(c) for c in palette] if palette is not None else palette_from_frame(first[..., :3])
+    pal = pal[:255]
+    clear = len(pal)
+    bits = max(1, math.ceil(math.log2(len(pal) + 1)))
+    table = bytes(v for c in pal for v in c).ljust(3 << bits, b"\0")
+    path = Path(path)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fp:
+        h, w = first.shape[:2]
+        fp.write(b"GIF89a" + struct.pack("<HHBBB", w, h, 0x80 | (bits - 1) << 4 | (bits - 1), clear, 0) + table)
+        if repeats is not None:
+            fp.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", repeats) + b"\0")
+        out = GifFrames(pal, clear, max(2, bits), (h, w))
+        for frame, cs in zip(itertools.chain([first], stream), ticks(fps, 100) if durations is None else durations):
+            idx = quantize(np.ascontiguousarray(frame[..., :3]), out.lut)
+            idx[frame[..., 3] < 128] = clear
+            fp.write(b"!\xf9\x04" + struct.pack("<BHBB", 1 | 2 << 2, cs, clear, 0))
+            fp.write(out.block(0, 0, idx, out.dense(idx)))
+        fp.write(b";")
+    return path
+
+
 def gif_palette(scene: Scene, theme: Theme) -> list[RGB]:
     """The GIF palette: the theme's flat colours, the footprint overlay over them, and anti-aliasing blends.
 
@@ -178,5 +213,7 @@ def gif_palette(scene: Scene, theme: Theme) -> list[RGB]:
 
 def save(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
     """The scene as an animated GIF on its theme's palette (one frame with ``step``)."""
-    return write_gif(path, raster_updates(scene, step), fps=options.fps, loop=repeats_for(options.loop),
-                     palette=gif_palette(scene, options.theme))
+    return write_gif(path, frames_for(scene, options, step), fps=options.fps, loop=repeats_for(options.loop),
+                     palette=gif_palette(scene, options.theme),
+                     durations=None if step is not None else durations(options, scene.n_frames, 100),
+                     transparent=options.transparent)

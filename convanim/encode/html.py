@@ -27,6 +27,7 @@ from ..core.options import RenderOptions, Reveal
 from ..core.scene import CellGroup, Links, Polygon, Primitive, Scene, Segment, Text
 from ..core.text import text_width, truetype
 from ..draw.vector import dash_pieces
+from .common import durations
 
 FONTS = {"serif": '"DejaVu Serif","Bitstream Vera Serif",serif',
          "sans": '"DejaVu Sans","Bitstream Vera Sans",Verdana,sans-serif',
@@ -295,6 +296,7 @@ def fragment(scene: Scene, options: RenderOptions, *, start: int | None = None, 
     painted = paint(scene, poster, label)
     texts = [scene.narration(i) for i in range(scene.n_frames)] if scene.narration else []
     data = {"frames": painted.frames, "table": painted.table, "fps": options.fps, "loop": options.loop,
+            "durations": durations(options, scene.n_frames, 1000) if options.hold_first or options.hold_last else None,
             "poster": poster, "start": start, "links": links_data(scene.links()) if scene.links else None}
     blob = json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
     e = html.escape

@@ -18,7 +18,7 @@ from ..core.files import atomic_path
 from ..core.options import RenderOptions
 from ..core.scene import Scene
 from ..draw.frame import FrameUpdate
-from .common import EncodeError, check_fps, raster_updates, updates_of
+from .common import EncodeError, check_fps, held, raster_updates, updates_of
 
 # BT.709, limited range: rows give Y, Cb, Cr from R, G, B in 0..255
 _MATRIX = np.array([[0.2126, 0.7152, 0.0722], [-0.2126 / 1.8556, -0.7152 / 1.8556, 0.5],
@@ -96,4 +96,5 @@ def write_mp4(path: str | os.PathLike[str], frames: Iterable[np.ndarray | FrameU
 
 def save(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
     """The scene as an H.264 MP4 (one frame with ``step``)."""
-    return write_mp4(path, raster_updates(scene, step), fps=options.fps)
+    frames = raster_updates(scene, step)
+    return write_mp4(path, frames if step is not None else held(frames, options, scene.n_frames), fps=options.fps)

@@ -25,13 +25,13 @@ from ..core.files import atomic_path, ensure_dir, signals_deferred, temp_name, u
 from ..core.options import RenderOptions
 from ..core.scene import Scene
 from ..draw.frame import FrameUpdate
-from .common import EncodeError, frames_of, raster_updates, updates_of
+from .common import EncodeError, frames_for, frames_of, updates_of
 from .deflate import Piece, ZStream, compressed
 
 
 def write_png(path: str | os.PathLike[str], frame: np.ndarray) -> Path:
     """One frame as a PNG (e.g. ``--step``)."""
-    frame = next(frames_of([frame]))
+    frame = next(frames_of([frame], alpha=True))
     path = Path(path)
     with atomic_path(path) as tmp:
         Image.fromarray(frame).save(tmp, format="PNG", compress_level=6)
@@ -102,9 +102,9 @@ def write_png_frames(directory: str | os.PathLike[str], frames: Iterable[np.ndar
     try:
         tmp.mkdir()
         encoder = None
-        for i, update in enumerate(updates_of(frames)):
+        for i, update in enumerate(updates_of(frames, alpha=True)):
             h, w = update.pixels.shape[:2]
-            if h * w <= BANDED:
+            if h * w <= BANDED or update.pixels.shape[2] == 4:  # RGBA (transparent) frames: Pillow
                 Image.fromarray(update.pixels).save(tmp / f"{prefix}{i:05d}.png", compress_level=6)
                 continue
             encoder = encoder or BandedPng(h, w)
@@ -130,5 +130,6 @@ def write_png_frames(directory: str | os.PathLike[str], frames: Iterable[np.ndar
 def save(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
     """Frame ``step`` as one PNG file, or every frame into the folder ``path``."""
     if step is not None:
-        return write_png(path, next(raster_updates(scene, step)).pixels)
-    return write_png_frames(path, raster_updates(scene))
+        first = next(frames_for(scene, options, step))
+        return write_png(path, first.pixels if isinstance(first, FrameUpdate) else first)
+    return write_png_frames(path, frames_for(scene, options))

@@ -95,7 +95,7 @@ for _fmt in (
     Format(name="mp4", suffix=".mp4", mimetype="video/mp4", animated=True, writer="convanim.encode.mp4:save",
            extra="mp4", help="H.264 video (needs pip install 'convanim[mp4]')"),
     Format(name="svg", suffix=".svg", mimetype="image/svg+xml", animated=False,
-           writer="convanim.encode.vector:save_svg", help="one frame as SVG: --step, default 0"),
+           writer="convanim.encode.svg:save", help="one frame as SVG (text kept as text): --step, default 0"),
     Format(name="pdf", suffix=".pdf", mimetype="application/pdf", animated=True,
            writer="convanim.encode.vector:save_pdf", help="one page per frame, or only --step"),
     Format(name="html", suffix=".html", mimetype="text/html", animated=True, writer="convanim.encode.html:save",

@@ -1,4 +1,4 @@
-"""SVG and PDF: the scene as vector pages (one frame as SVG; every frame, or the step, as PDF pages)."""
+"""PDF: the scene as vector pages (every frame, or the step); SVG is ``encode.svg``."""
 
 from __future__ import annotations
 
@@ -6,13 +6,6 @@ from pathlib import Path
 
 from ..core.options import RenderOptions
 from ..core.scene import Scene
-
-
-def save_svg(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
-    """Frame ``step`` (default 0) as an SVG."""
-    from ..draw import render_vector
-
-    return render_vector(scene, path, "svg", step)
 
 
 def save_pdf(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:

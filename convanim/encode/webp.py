@@ -12,7 +12,7 @@ import io
 import itertools
 import os
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,18 @@ from ..core.files import atomic_path
 from ..core.options import RenderOptions
 from ..core.scene import Scene
 from ..draw.frame import FrameUpdate
-from .common import EncodeError, check_fps, plays, raster_updates, repeats_for, repeats_of, ticks, union, updates_of
+from .common import (
+    EncodeError,
+    check_fps,
+    durations,
+    frames_for,
+    plays,
+    repeats_for,
+    repeats_of,
+    ticks,
+    union,
+    updates_of,
+)
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -57,6 +68,10 @@ def frame_picture(update: FrameUpdate, **encoding) -> tuple[int, int, int, int, 
     h, w = update.pixels.shape[:2]
     if update.boxes is None:
         return 0, 0, w, h, picture(update.pixels, **encoding), False
+    if update.pixels.shape[2] == 4 and update.boxes:  # RGBA: the rectangle replaces what was there, alpha too
+        y0, y1, x0, x1 = union(update.boxes)
+        y0, x0 = y0 - y0 % 2, x0 - x0 % 2
+        return x0, y0, x1 - x0, y1 - y0, picture(update.pixels[y0:y1, x0:x1], **encoding), False
     if not update.boxes:  # nothing changed: one transparent pixel
         return 0, 0, 1, 1, picture(np.zeros((1, 1, 4), np.uint8), **encoding), True
     y0, y1, x0, x1 = union(update.boxes)
@@ -71,13 +86,14 @@ def frame_picture(update: FrameUpdate, **encoding) -> tuple[int, int, int, int, 
 
 def write_webp(path: str | os.PathLike[str], frames: Iterable[np.ndarray | FrameUpdate], *, fps: float = 10.0,
                loop: bool | int | None = 0, lossless: bool = True, quality: int = 80,
-               method: int = 4) -> Path:
+               method: int = 4, durations: Sequence[int] | None = None) -> Path:
     """An animated WebP (lossless by default; ``method`` 0-6 trades speed for size), streamed frame by frame:
-    each frame after the first holds only the rectangle that changed."""
+    each frame after the first holds only the rectangle that changed (RGB, or RGBA replacing it whole).
+    ``durations``: each frame's own, in milliseconds (default: 1/fps each)."""
     fps, repeats = check_fps(fps), repeats_of(loop)
     if not 0 <= method <= 6:
         raise EncodeError(f"method must be 0..6, got {method!r}")
-    stream = updates_of(frames)
+    stream = updates_of(frames, alpha=True)
     first = next(stream)
     h, w = first.pixels.shape[:2]
     if w > 1 << 14 or h > 1 << 14:
@@ -88,7 +104,7 @@ def write_webp(path: str | os.PathLike[str], frames: Iterable[np.ndarray | Frame
         fp.write(b"RIFF\0\0\0\0WEBP")
         fp.write(_chunk(b"VP8X", bytes((0x12, 0, 0, 0)) + _u24(w - 1) + _u24(h - 1)))  # animation, alpha
         fp.write(_chunk(b"ANIM", bytes(4) + struct.pack("<H", plays(repeats))))
-        for update, ms in zip(itertools.chain([first], stream), ticks(fps, 1000)):
+        for update, ms in zip(itertools.chain([first], stream), ticks(fps, 1000) if durations is None else durations):
             x, y, fw, fh, data, blend = frame_picture(update, **encoding)
             head = _u24(x // 2) + _u24(y // 2) + _u24(fw - 1) + _u24(fh - 1) + _u24(ms)
             fp.write(_chunk(b"ANMF", head + bytes((0 if blend else 0x02,)) + data))
@@ -101,5 +117,6 @@ def write_webp(path: str | os.PathLike[str], frames: Iterable[np.ndarray | Frame
 def save(scene: Scene, path: Path, *, options: RenderOptions, step: int | None = None) -> Path:
     """The scene as a lossless animated WebP (one frame with ``step``), encoded with libwebp's quick settings
     (method 1, effort 0): each frame is only what changed, so the file stays small anyway."""
-    return write_webp(path, raster_updates(scene, step), fps=options.fps, loop=repeats_for(options.loop), method=1,
-                      quality=0)
+    return write_webp(path, frames_for(scene, options, step), fps=options.fps, loop=repeats_for(options.loop),
+                      method=1, quality=0,
+                      durations=None if step is not None else durations(options, scene.n_frames, 1000))

@@ -183,10 +183,17 @@ def info_lines(specs: Sequence[Layer]) -> list[str]:
     names = ["input"] + [f"{n}: {spec.torch_line()}" for n, spec in enumerate(specs, start=1)]
     width = max(map(len, names))
     lines = [f"{'layer'.ljust(width)}  {'size':>7}  {'field':>7}  {'jump':>5}  {'start':>6}"]
-    for name, f in zip(names, fields, strict=True):
-        lines.append(f"{name.ljust(width)}  {dims(f.output_size):>7}  {show(f.size):>7}  "
+    bounds = None
+    for n, (name, f) in enumerate(zip(names, fields, strict=True)):
+        whole = all(isinstance(v, int) or v.denominator == 1 for v in f.size)
+        bounds = n if bounds is None and not whole else bounds
+        lines.append(f"{name.ljust(width)}  {dims(f.output_size):>7}  {('' if whole else '≈') + show(f.size):>7}  "
                      f"{show(f.jump):>5}  {show(f.start):>6}")
     cells = math.prod(specs[-1].output_size)
+    if bounds is not None:
+        lines.append(f"≈: from layer {bounds} on the jump is a fraction of an input cell (a transposed or adaptive "
+                     f"layer), so the field is the formula's bound, not a count of cells; the exact field of each cell "
+                     f"is shaded in the figure")
     lines.append(f"frames: {cells} (one per output cell of layer {len(specs)})")
     return lines
 

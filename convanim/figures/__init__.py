@@ -31,7 +31,9 @@ from .registry import (
     n_frames,
     register,
     scene,
+    selected,
+    steps_words,
 )
 
 __all__ = ["FigureKind", "alt_text", "check_frames", "check_limits", "info_lines", "kind_of", "kinds", "n_frames",
-           "register", "scene"]
+           "register", "scene", "selected", "steps_words"]

@@ -22,8 +22,9 @@ from .channels_stacked import ChannelsStacked
 from .channels_strip import ChannelsStrip
 from .footprint import canvas_key, channels_canvas
 from .multichannel import MAX_PLANES, ChannelFigure, channels_of_spec, shown_channels
-from .registry import FigureKind, register
+from .registry import FigureKind, register, unshown
 from .single import check_strip, trace_of
+from .steps import FrameGrid, output_grid
 
 STYLES: dict[Style, type[ChannelFigure]] = {Style.STACKED: ChannelsStacked, Style.FLAT: ChannelsFlat,
                                             Style.STRIP: ChannelsStrip}
@@ -52,6 +53,15 @@ class MultiChannel(FigureKind):
     def steps(self, config: Config) -> int:
         drawn = sum(c is not None for c in shown_channels(config.spec.out_channels))
         return drawn * math.prod(config.spec.output_size)
+
+    def ignored(self, config: Config) -> list[tuple[str, str]]:
+        stacked = config.render.resolved_style(config.spec.ndim) is Style.STACKED
+        return unshown(config, numbers=not stacked, caption=not stacked, what="the stacked style",
+                       fix="use style: flat (numbers: true alone picks it)")
+
+    def frame_grid(self, config: Config) -> FrameGrid:
+        drawn = sum(c is not None for c in shown_channels(config.spec.out_channels))
+        return output_grid(config.spec, drawn)
 
     def footprint(self, config: Config) -> Footprint:
         spec = config.spec

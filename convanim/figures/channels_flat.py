@@ -14,7 +14,7 @@ import numpy as np
 from ..core.scene import Point, Polygon, Primitive, Scene, Text
 from ..core.text import text_width
 from ..engine import Role
-from .geometry import Plane, Z, corners, flat_plane, grid_lines, output_cell, rc, shade, sheet
+from .geometry import Plane, Z, corners, flat_plane, grid_lines, output_cell, rc, role_fill, shade, sheet
 from .multichannel import ChannelFigure
 from .values import format_value, partial_text, sum_line
 
@@ -133,8 +133,8 @@ class ChannelsFlat(ChannelFigure):
             prims += sheet(corners(plane, h, w, PAD), self.hue(group), th, Z.SHEET, max(1.5, 0.05 * s))
         values = self.in_values(c)
         for (r, q), rl in np.ndenumerate(self.role):
-            if rl == Role.INPUT:
-                prims.append(Polygon(points=plane.cell(r, q), fill=th.input, z=Z.FILL))
+            if (fill := role_fill(th, rl)) is not None:
+                prims.append(Polygon(points=plane.cell(r, q), fill=fill, z=Z.FILL))
             if rl != Role.OVERHANG:
                 prims.append(Text(xy=plane.at(r + 0.5, q + 0.5), text=format_value(values[r, q]), size=0.42 * s,
                                   color=th.text, z=Z.TEXT))

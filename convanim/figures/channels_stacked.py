@@ -13,7 +13,7 @@ import numpy as np
 from ..core.scene import Point, Polygon, Primitive, Scene, Segment, Text
 from ..core.text import text_width
 from ..engine import Role
-from .geometry import Plane, Z, corners, grid_lines, lift, output_cell, rc, shade, shear, sheet
+from .geometry import Plane, Z, clip_outside, corners, grid_lines, lift, output_cell, rc, role_fill, shade, shear, sheet
 from .multichannel import ChannelFigure
 
 Slot = tuple[str, int | None, tuple[int, int]]  # ("in" | "out", channel or None for the ellipsis, shape)
@@ -79,7 +79,11 @@ class ChannelsStacked(ChannelFigure):
                    for p in corners(pl, *(self.role.shape if kind == "in" else self.out_shape), 0.15)]
         x0 = min(min(p[0] for p in pts_all), min(pl.origin[0] for pl in planes.values()) - label_w - 0.5 * s)
         x1, y0, y1 = max(p[0] for p in pts_all), min(p[1] for p in pts_all), max(p[1] for p in pts_all)
-        title_h = round(0.9 * s) if self.options.labels else 0
+        self.title_size, self.title_lines, title_h = self.title_block(x1 - x0, max(x1 - x0, y1 - y0))
+        x_mid = (x0 + x1) / 2
+        half = max((x1 - x0) / 2, max((text_width(ln, self.title_size, "sans") for ln in self.title_lines),
+                                      default=0) / 2)
+        x0, x1 = x_mid - half, x_mid + half
         dx, dy = round(margin - x0), round(margin + title_h - y0)
         moved = {k: Plane((round(pl.origin[0] + dx), round(pl.origin[1] + dy)), pl.u, pl.v)
                  for k, pl in planes.items()}
@@ -99,10 +103,7 @@ class ChannelsStacked(ChannelFigure):
                                z=Z.OUTPUT + 2 if kind == "out" else Z.TEXT))
         for x, y in dots.values():
             static.append(Text(xy=(x, y), text="⋮", size=1.4 * size, color=th.caption, font="sans", z=Z.TEXT))
-        if self.options.labels:
-            title_h = round(0.9 * s)
-            static.append(Text(xy=(width / 2, margin + title_h * 0.4), text=self.title(), size=0.4 * s,
-                               color=th.caption, font="sans", z=Z.FILL))
+        static += self.title_texts(width, margin * 0.5, self.title_size, self.title_lines, Z.FILL)
         return static
 
     def input_plane(self, plane: Plane, group: int) -> list[Primitive]:
@@ -111,8 +112,8 @@ class ChannelsStacked(ChannelFigure):
         prims: list[Primitive] = []
         if self.groups > 1:
             prims += sheet(corners(plane, h, w, 0.15), self.hue(group), th, Z.SHEET, max(1.5, 0.06 * s))
-        prims += [Polygon(points=plane.cell(r, q), fill=th.input, z=Z.FILL)
-                  for (r, q), rl in np.ndenumerate(self.role) if rl == Role.INPUT]
+        prims += [Polygon(points=plane.cell(r, q), fill=fill, z=Z.FILL)
+                  for (r, q), rl in np.ndenumerate(self.role) if (fill := role_fill(th, rl)) is not None]
         return prims + grid_lines(plane, self.role, th, s, Z.GRID, lambda role: role == Role.INPUT)
 
     def output_plane(self, plane: Plane, c: int, group: int) -> list[Primitive]:
@@ -137,6 +138,9 @@ class ChannelsStacked(ChannelFigure):
             pr, pc = rc(step.position, self.nd)
             _taps, (r0, c0, er, ec) = self.window(step)
             read = [planes[("in", ci)] for ci in step.in_channels if ("in", ci) in planes]
+            # the lines pass behind the input planes this output does not read (output planes hide them anyway)
+            hidden = [corners(p, *self.role.shape) for (k, c), p in planes.items()
+                      if k == "in" and c not in step.in_channels]
             for ci in step.in_channels:
                 if ("in", ci) in planes:
                     prims += self.footprint(planes[("in", ci)], step, Z.SHADE, Z.SHADE, self.in_group(ci))
@@ -144,11 +148,12 @@ class ChannelsStacked(ChannelFigure):
             for upper, lower in zip(read, read[1:]):  # vertical: centred on a pixel column to stay 1 px wide
                 for dr, dc in corner_offsets:
                     (xa, ya), (xb, yb) = lower.at(r0 + dr * er, c0 + dc * ec), upper.at(r0 + dr * er, c0 + dc * ec)
-                    prims.append(Segment(start=(xa + 0.5, ya), end=(xb + 0.5, yb), color=th.connector, width=1.0,
-                                         z=Z.LINES, antialias=False))
+                    prims += [Segment(start=p, end=q, color=th.connector, width=1.0, z=Z.LINES, antialias=False)
+                              for p, q in clip_outside((xa + 0.5, ya), (xb + 0.5, yb), hidden)]
             for dr, dc in corner_offsets:
-                prims.append(Segment(start=read[0].at(r0 + dr * er, c0 + dc * ec), end=outp.at(pr + dr, pc + dc),
-                                     color=th.connector, width=1.0, z=Z.LINES, antialias=False))
+                prims += [Segment(start=p, end=q, color=th.connector, width=1.0, z=Z.LINES, antialias=False)
+                          for p, q in clip_outside(read[0].at(r0 + dr * er, c0 + dc * ec), outp.at(pr + dr, pc + dc),
+                                                   hidden)]
             prims.append(shade(outp.cell(pr, pc), th, Z.MARK))
             return tuple(prims)
 

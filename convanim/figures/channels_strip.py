@@ -23,6 +23,7 @@ from .geometry import (
     kernel_cell,
     outline,
     output_cell,
+    role_fill,
     shade,
     sheet,
 )
@@ -138,8 +139,8 @@ class ChannelsStrip(ChannelFigure):
             prims += sheet(corners(plane, 2.15, w, 0.15), self.hue(group), th, Z.SHEET, max(1.5, 0.05 * s))
         for q in range(w):
             rl = self.role[0, q]
-            if rl == Role.INPUT:
-                prims.append(Polygon(points=plane.cell(0, q), fill=th.input, z=Z.FILL))
+            if (fill := role_fill(th, rl)) is not None:
+                prims.append(Polygon(points=plane.cell(0, q), fill=fill, z=Z.FILL))
             if self.numbers and rl != Role.OVERHANG:
                 prims.append(Text(xy=plane.at(0.5, q + 0.5), text=format_value(values[c, q]), size=self.size,
                                   color=th.text, z=Z.TEXT))

@@ -16,9 +16,11 @@ from ..core.limits import Footprint
 from ..core.options import Compare
 from ..core.scene import Links, Point, Primitive, Scene, Segment, Text
 from ..core.spec import ConvSpec
+from ..core.text import text_width, wrap_text
+from .fit import word_size
 from .geometry import shift, shift_region
 from .links import merge
-from .registry import FigureKind, kind_of, register
+from .registry import FigureKind, kind_of, kinds, register
 
 Z_HEADING = 0
 HEADING_SIZE = 15.0
@@ -88,6 +90,11 @@ class FlipComparison(FigureKind):
         one = plain(config)
         return kind_of(one).steps(one)
 
+    def ignored(self, config: Config) -> list[tuple[str, str]]:
+        """What each side would not draw (the same options reach both)."""
+        one = plain(config)
+        return next(kind for kind in kinds() if kind.applies(one)).ignored(one)
+
     def footprint(self, config: Config) -> Footprint:
         left, right = (kind_of(side).footprint(side) for side in sides(config))
         both = left + right
@@ -97,18 +104,28 @@ class FlipComparison(FigureKind):
     def scene(self, config: Config) -> Scene:
         scenes = [kind_of(side).scene(side) for side in sides(config)]
         th = config.render.theme
-        size = HEADING_SIZE
-        head = round(2.2 * size)
+        size = max(HEADING_SIZE, word_size(0, scenes[0].width + scenes[1].width))
+        # each heading wrapped at its comma to its side's width; a side narrower than its heading's longest
+        # line is widened (centred in its column), so no heading is ever cut
+        texts = headings(config.spec)
+        lines = [wrap_text(t, size, "serif", max(sc.width, 12 * size), seps=(", ", " "))
+                 for t, sc in zip(texts, scenes)]
+        cols = [max(sc.width, round(max(text_width(ln, size, "serif") for ln in ls) + size))
+                for sc, ls in zip(scenes, lines)]
+        line_h = round(1.3 * size)
+        head = round(0.9 * size) + line_h * max(len(ls) for ls in lines)
         gap = round(2.0 * size)
-        offsets = [(0.0, float(head)), (float(scenes[0].width + gap), float(head))]
-        width = scenes[0].width + gap + scenes[1].width
+        offsets = [((cols[0] - scenes[0].width) / 2, float(head)),
+                   (cols[0] + gap + (cols[1] - scenes[1].width) / 2, float(head))]
+        width = cols[0] + gap + cols[1]
         height = head + max(s.height for s in scenes)
         static: list[Primitive] = []
-        for scene, (dx, dy), text in zip(scenes, offsets, headings(config.spec), strict=True):
+        for n, (scene, (dx, dy), heading) in enumerate(zip(scenes, offsets, lines, strict=True)):
             static += [shift(p, dx, dy) for p in scene.static]
-            static.append(Text(xy=(dx + scene.width / 2, head * 0.6), text=text, size=size, color=th.caption,
-                               font="serif", z=Z_HEADING))
-        x_sep = scenes[0].width + gap / 2
+            mid = cols[0] / 2 if n == 0 else cols[0] + gap + cols[1] / 2
+            static += [Text(xy=(mid, round(0.45 * size) + line_h * (k + 0.5)), text=line, size=size, color=th.caption,
+                            font="serif", z=Z_HEADING) for k, line in enumerate(heading)]
+        x_sep = cols[0] + gap / 2
         static.append(Segment(start=(x_sep, head * 0.3), end=(x_sep, height - head * 0.3), color=th.grid, width=1.0,
                               alpha=0.35, z=Z_HEADING))
 

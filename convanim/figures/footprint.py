@@ -79,7 +79,12 @@ def layer_canvas(spec: ConvSpec, options: RenderOptions, s: float) -> tuple[int,
         return round(max(xi, xo) + 0.8 * s), round(yi + yo + 0.5 * s + label)
     if style is Style.FLAT:
         return round((w + wo + 2.5) * s), round((max(h, ho) + 1) * s + label + caption)
-    return round((w + 3.5) * s), round(4.8 * s + label + caption)
+    # a strip: its rows drawn apart enough for their names, which grow with a long strip (fit.word_size)
+    size = max(0.42 * s, 12.0, min(w * s, 2400) / 64)
+    name = max(0.36 * s, 0.85 * size)
+    pitch = max(1.4 * s, 1.3 * name)
+    caption = 1.9 * size if options.caption else 0.0
+    return round((w + 3.5) * s), round(2 * pitch + 2 * s + label + caption)
 
 
 def caption_width(config: Config, s: float) -> float:
@@ -112,8 +117,9 @@ def layer_footprint(config: Config, frames: int) -> Footprint:
     style = config.render.resolved_style(spec.ndim)
     s = cell_size(config, style)
     canvas = layer_canvas(spec, config.render, s)
-    if config.render.caption and style is not Style.STACKED:
-        canvas = (max(canvas[0], round(caption_width(config, s))), canvas[1])
+    if config.render.caption and style is not Style.STACKED:  # captions are elided to the figure's width
+        room = max(canvas[0], 18 * max(0.42 * s, 12.0) + s)
+        canvas = (max(canvas[0], round(min(caption_width(config, s), room))), canvas[1])
     return Footprint(frames=frames, arrays=tuple(spec_arrays(spec)), canvas=canvas, layers=2,
                      canvas_key=canvas_key(spec))
 

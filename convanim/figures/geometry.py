@@ -35,7 +35,10 @@ class Z:
 
 
 DEFAULT_SCALE = {Style.STACKED: 30, Style.FLAT: 40, Style.STRIP: 40}  # stacked: conv_arithmetic's size
-GROUP_HUES = ("#cb4b16", "#d33682", "#6c71c4", "#b58900", "#859900", "#dc322f", "#268bd2", "#2aa198")
+# Group hues: ten distinct hues, none near the input's blue or the output's teal (so a group's tint never
+# reads as a role); more groups than that get hues spread by the golden angle outside that band.
+GROUP_HUES = ("#cb4b16", "#d33682", "#6c71c4", "#b58900", "#859900", "#dc322f", "#8e44ad", "#8c564b",
+              "#2e7d32", "#e377c2")
 Edge = tuple[int, int, int, int, bool]  # (r0, c0, r1, c1, flag): a cell edge or a run of them
 
 
@@ -251,7 +254,15 @@ def group_hue(theme: Theme, group: int, groups: int) -> str:
     """The colour of a group: the grid colour when there is one group, a distinct hue per group otherwise."""
     if groups <= 1:
         return theme.grid
-    return GROUP_HUES[group % len(GROUP_HUES)]
+    if group < len(GROUP_HUES):
+        return GROUP_HUES[group]
+    import colorsys
+
+    spread = ((group - len(GROUP_HUES)) * 0.618034) % 1.0
+    hue = ((235 + 270 * spread) % 360) / 360  # from 235° round to 145°: never the blue or teal between them
+    lightness = 0.36 if (group // len(GROUP_HUES)) % 2 else 0.48
+    r, g, b = colorsys.hls_to_rgb(hue, lightness, 0.62)
+    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 
 def tint(color: str, amount: float, background: str = "#ffffff") -> str:
@@ -298,3 +309,54 @@ def shift_region(key: str, value: Any, dx: float, dy: float) -> Any:
     if key.endswith("_xy") and isinstance(value, tuple) and len(value) == 2:
         return (value[0] + dx, value[1] + dy)
     return value
+
+
+def _inside_span(a: Point, b: Point, poly: Sequence[Point]) -> tuple[float, float] | None:
+    """The parameters (t0, t1) of segment a→b inside a convex polygon (Cyrus–Beck), or None."""
+    cx, cy = sum(p[0] for p in poly) / len(poly), sum(p[1] for p in poly) / len(poly)
+    t0, t1 = 0.0, 1.0
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    for p, q in zip(poly, (*poly[1:], poly[0])):
+        nx, ny = q[1] - p[1], p[0] - q[0]  # a normal of the edge, turned to point inside
+        if nx * (cx - p[0]) + ny * (cy - p[1]) < 0:
+            nx, ny = -nx, -ny
+        num = nx * (a[0] - p[0]) + ny * (a[1] - p[1])
+        den = nx * dx + ny * dy
+        if abs(den) < 1e-12:
+            if num < 0:
+                return None
+            continue
+        t = -num / den
+        if den > 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 >= t1:
+            return None
+    return t0, t1
+
+
+def clip_outside(a: Point, b: Point, polygons: Iterable[Sequence[Point]]) -> list[tuple[Point, Point]]:
+    """The pieces of segment a→b outside every (convex) polygon: a line that passes behind planes."""
+    spans = sorted(s for s in (_inside_span(a, b, poly) for poly in polygons) if s is not None)
+    pieces, t = [], 0.0
+    for t0, t1 in spans:
+        if t0 > t:
+            pieces.append((t, t0))
+        t = max(t, t1)
+    if t < 1.0:
+        pieces.append((t, 1.0))
+    def at(u: float) -> Point:
+        return (a[0] + u * (b[0] - a[0]), a[1] + u * (b[1] - a[1]))
+
+    return [(at(u0), at(u1)) for u0, u1 in pieces if u1 - u0 > 1e-6]
+
+
+def role_fill(theme: Theme, role: int) -> str | None:
+    """A drawn input cell's fill by its role (``engine.Role``): real cells, inserted zeros and a pooling
+    window's overhang each their own colour; padding is left empty (dashed) unless the theme fills it."""
+    from ..engine import Role
+
+    fill = {Role.INPUT: theme.input, Role.INSERTED: theme.inserted, Role.OVERHANG: theme.overhang,
+            Role.PADDING: theme.padding}[Role(int(role))]
+    return None if role == Role.PADDING and fill.lower() == theme.background.lower() else fill

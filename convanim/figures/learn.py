@@ -31,7 +31,7 @@ from .backward import MAX_CHANNELS, check_grid, check_planar, lowered
 from .geometry import GROUP_HUES, as_rows, tint
 from .links import cells_group, per_frame
 from .panels import CellGrid, fills, fit_size, label, lines, numbers
-from .registry import FigureKind, register
+from .registry import FigureKind, register, unshown
 from .values import format_value
 
 Z_FILL, Z_ERROR, Z_TEXT, Z_GRID, Z_DYN, Z_DYN_TEXT = 0, 5, 15, 18, 30, 40
@@ -263,9 +263,10 @@ class LearnFigure:
                               font="sans", z=Z_TEXT))
         for step in (0, self.learn.steps):
             x = self.x_of(step, lay)
-            prims.append(Text(xy=(x, y1 + 4), text=str(step), size=small, color=th.caption, anchor="mt", font="sans",
-                              z=Z_TEXT))
-        prims.append(Text(xy=((x0 + x1) / 2, y1 + 4), text="step" + (" (loss on a log scale)" if self.log else ""),
+            prims.append(Text(xy=(x, y1 + 0.6 * small), text=str(step), size=small, color=th.caption, anchor="mt",
+                              font="sans", z=Z_TEXT))
+        name = "step" + (" (loss on a log scale)" if self.log else "")
+        prims.append(Text(xy=((x0 + x1) / 2, y1 + 0.6 * small), text=name,
                           size=small, color=th.caption, anchor="mt", font="sans", z=Z_TEXT))
         return prims
 
@@ -483,6 +484,12 @@ class LearnKind(FigureKind):
         if final.bias is not None:
             lines_.append(f"final bias: {printed(final.bias)}")
         return lines_
+
+    def ignored(self, config: Config) -> list[tuple[str, str]]:
+        # its numbers are always drawn, so precision always applies
+        return [(k, why) for k, why in unshown(config, caption=False, labels=False, what="a learn: figure",
+                                               fix="its headline shows the loss and the update rule")
+                if k != "render.precision"]
 
     def alt_text(self, config: Config) -> str:
         learn = config.learn

@@ -18,9 +18,10 @@ import numpy as np
 
 from ..core.arithmetic import describe
 from ..core.options import RenderOptions, Reveal, Style
-from ..core.scene import Links, Point, Primitive, Segment
+from ..core.scene import Links, Point, Primitive, Segment, Text
 from ..core.spec import ConvSpec
 from ..engine import Role, Step, Trace
+from .fit import caption_width, label_lines, word_size
 from .geometry import (
     DEFAULT_SCALE,
     Plane,
@@ -163,6 +164,19 @@ class ChannelFigure:
 
     def title(self) -> str:
         return describe(self.spec)
+
+    def title_block(self, content: float, extent: float) -> tuple[float, list[str], int]:
+        """The label line's size (readable on a figure ``extent`` pixels across), its lines (wrapped at " · "
+        to the content's width) and the height they take; no lines without ``labels: true``."""
+        size = word_size(self.s, extent, 0.4)
+        if not self.options.labels:
+            return size, [], 0
+        lines = label_lines(self.title(), size, caption_width(content, size))
+        return size, lines, round(1.3 * size * len(lines) + 0.5 * size)
+
+    def title_texts(self, width: float, top: float, size: float, lines: list[str], z: int) -> list[Primitive]:
+        return [Text(xy=(width / 2, top + 1.3 * size * (n + 0.5)), text=line, size=size, color=self.theme.caption,
+                     font="sans", z=z) for n, line in enumerate(lines)]
 
     def text_size(self) -> float:
         return max(11.0, 0.42 * self.s)

@@ -90,7 +90,8 @@ class Stack:
             return f"input {size}", ""
         if self.thin(p):
             return f"{p}: {short_name(self.specs[p - 1])}", ""
-        return f"{p}: {short_name(self.specs[p - 1])} → {size}", f"field {show(f.size)} · jump {show(f.jump)}"
+        bound = "" if all(getattr(v, "denominator", 1) == 1 for v in f.size) else "≈"  # a bound: see info
+        return f"{p}: {short_name(self.specs[p - 1])} → {size}", f"field {bound}{show(f.size)} · jump {show(f.jump)}"
 
     def role(self, p: int) -> np.ndarray:
         before, after = pads(self.specs, p)

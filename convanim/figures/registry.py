@@ -13,6 +13,8 @@ pipeline, ``convanim info``, batch planning and the Sphinx directive all go thro
 from __future__ import annotations
 
 import bisect
+import re
+from dataclasses import replace
 from typing import ClassVar
 
 from ..config.model import Config
@@ -20,7 +22,11 @@ from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.errors import SpecError
 from ..core.limits import Footprint, check_canvas, check_footprint
 from ..core.scene import Scene, static_layers
+from .fit import fit_scene
 from .footprint import layer_footprint
+from .legend import with_legend
+from .steps import FrameGrid, line, output_grid, select, select_frames
+from .values import precision, with_precision
 
 
 class FigureKind:
@@ -35,10 +41,24 @@ class FigureKind:
     def check(self, config: Config) -> None:
         """Refuse render options this kind cannot honour (raise SpecError naming the key); called first."""
 
+    def ignored(self, config: Config) -> list[tuple[str, str]]:
+        """Render options given that this figure would not draw: (key, why) pairs, refused by ``kind_of`` in
+        one line each, so an option never silently does nothing. By default none."""
+        return []
+
     def steps(self, config: Config) -> int:
         """The frames the animation steps through, before ``hold_last``: from the spec alone, cheap (integer
         arithmetic: never a list of the steps, which a hostile config can make astronomically long)."""
         raise NotImplementedError
+
+    def frame_grid(self, config: Config) -> FrameGrid:
+        """The kind's frames laid out for ``render.steps`` (``figures.steps``): by default the output cells of
+        ``config.spec`` when the step count says each frame is one of them, else one axis of frames."""
+        steps = self.steps(config)
+        spec = config.spec
+        if steps == spec.n_steps and spec.out_channels > 0:
+            return output_grid(spec, spec.out_channels)
+        return line(steps)
 
     def footprint(self, config: Config) -> Footprint:
         """What drawing ``config`` will allocate, from its spec and render options alone: checked against
@@ -72,6 +92,27 @@ class FigureKind:
         return layer_info_lines(config.spec)
 
 
+def unshown(config: Config, *, numbers: bool = True, caption: bool = True, labels: bool = True,
+            reveal: bool = True, what: str = "this figure", fix: str = "use style: flat") -> list[tuple[str, str]]:
+    """The options ``config`` gives that a figure drawing only what the flags say would ignore: ``numbers``
+    (values in cells), ``caption`` (an equation per frame), ``labels`` (the describe line), ``reveal:
+    progressive``; and ``precision`` when it writes no number at all."""
+    r = config.render
+    out = []
+    if r.numbers and not numbers:
+        out.append(("render.numbers", f"{what} draws no numbers in its cells; {fix} (or remove numbers)"))
+    if r.caption and not caption:
+        out.append(("render.caption", f"{what} writes no equation under its frames; {fix} (or remove caption)"))
+    if r.labels and not labels:
+        out.append(("render.labels", f"{what} has no describe line; remove labels"))
+    if r.reveal.value != "all" and not reveal:
+        out.append(("render.reveal", f"{what} draws every frame whole; remove reveal"))
+    if r.precision is not None and not (numbers and r.numbers or caption and r.caption):
+        out.append(("render.precision", "formats the numbers and equations a figure writes; add numbers: true or "
+                                        "caption: true (or remove precision)"))
+    return out
+
+
 _KINDS: list[tuple[int, FigureKind]] = []
 
 
@@ -93,19 +134,51 @@ def kind_of(config: Config) -> FigureKind:
     for _, kind in _KINDS:
         if kind.applies(config):
             kind.check(config)
+            for key, why in kind.ignored(config):
+                raise SpecError(key, why)
             return kind
     raise SpecError("render", "no figure kind draws this config")  # pragma: no cover - the layer kind takes all
 
 
+def drawn(config: Config) -> Config:
+    """The config a kind draws: every step, each frame once (``render.steps`` picks frames afterwards, and
+    ``hold_first`` / ``hold_last`` are frame durations the encoders apply)."""
+    render = config.render
+    if not (render.hold_first or render.hold_last or render.steps):
+        return config
+    return replace(config, render=replace(render, hold_first=0, hold_last=0, steps=None))
+
+
+def selected(config: Config) -> tuple[int, ...] | None:
+    """The frames ``render.steps`` picks (None: all of them); SpecError when it picks none or a missing one."""
+    if config.render.steps is None:
+        return None
+    base = drawn(config)
+    kind = kind_of(base)
+    grid = kind.frame_grid(base)
+    return select(config.render.steps, grid)
+
+
+def n_steps(config: Config) -> int:
+    """The steps the figure animates before ``render.steps`` picks some."""
+    base = drawn(config)
+    return kind_of(base).steps(base)
+
+
 def n_frames(config: Config) -> int:
-    """Frames of the animation: the kind's steps plus ``hold_last``."""
-    return kind_of(config).steps(config) + config.render.hold_last
+    """Frames of the animation: the steps ``render.steps`` picks (every step by default)."""
+    frames = selected(config)
+    return n_steps(config) if frames is None else len(frames)
 
 
 def check_limits(config: Config) -> Footprint:
     """The config's footprint; raises SpecError naming the key, the size and how to raise the limit when it
     is over any of them (frames first, then arrays, then the canvas)."""
-    footprint = kind_of(config).footprint(config)
+    base = drawn(config)
+    footprint = kind_of(base).footprint(base)
+    frames = selected(config)
+    if frames is not None:
+        footprint = replace(footprint, frames=len(frames))
     check_footprint(footprint, config.render)
     return footprint
 
@@ -116,19 +189,49 @@ def check_frames(config: Config) -> int:
 
 
 def scene(config: Config) -> Scene:
-    """The config's Scene, after every limit is checked; its canvas is checked again before it is returned."""
+    """The config's Scene, after every limit is checked; its canvas is checked again before it is returned.
+
+    The kind draws every step (``drawn``); the frames ``render.steps`` picks are kept, every text is fitted
+    (``fit.fit_scene``) and numbers are written to ``render.precision``, also in frames drawn later."""
     footprint = check_limits(config)
-    built = kind_of(config).scene(config)
+    base = drawn(config)
+    digits = config.render.precision
+    with precision(digits):
+        built = kind_of(base).scene(base)
+        frames = selected(config)
+        if frames is not None:
+            built = select_frames(built, frames)
+        if config.render.legend:
+            built = with_legend(built, config)
+        built = fit_scene(built)
+    built = replace(built, frame=with_precision(digits, built.frame),
+                    narration=None if built.narration is None else with_precision(digits, built.narration))
     check_canvas(built.width, built.height, static_layers(built), config.render.max_pixels, footprint.canvas_key)
     return built
 
 
+def steps_words(config: Config) -> str | None:
+    """"9 of 576 steps" when ``render.steps`` picks some (None otherwise)."""
+    frames = selected(config)
+    if frames is None:
+        return None
+    return f"{len(frames):,} of {n_steps(config):,} steps"
+
+
 def alt_text(config: Config) -> str:
-    """The figure's alt text."""
-    return kind_of(config).alt_text(config)
+    """The figure's alt text ("...; 9 of 576 steps shown" when ``render.steps`` picks some)."""
+    base = drawn(config)
+    text = kind_of(base).alt_text(base)
+    words = steps_words(config)
+    return text if words is None else f"{text}; {words} shown"
 
 
 def info_lines(config: Config) -> list[str]:
     """What ``convanim info`` prints for the config, every limit checked first."""
     check_limits(config)
-    return kind_of(config).info_lines(config)
+    base = drawn(config)
+    lines = kind_of(base).info_lines(base)
+    words = steps_words(config)
+    if words is None:
+        return lines
+    return [re.sub(r"frames: [\d,]+", f"frames: {words}", ln) for ln in lines]

@@ -36,6 +36,7 @@ from .geometry import as_rows, edges_over_padding, grid_width, rc, shade, tint
 from .links import cells_group, per_frame
 from .panels import CellGrid, fills, fit_size, label, lines, numbers, thick_outline
 from .registry import FigureKind, register
+from .steps import FrameGrid
 from .values import format_value
 
 MAX_CHANNELS = 4  # input or output channels the scatter view draws
@@ -548,6 +549,10 @@ class ScatterView(FigureKind):
 
     def steps(self, config: Config) -> int:
         return config.spec.in_channels * math.prod(config.spec.input_size)
+
+    def frame_grid(self, config: Config) -> FrameGrid:
+        size = (config.spec.in_channels, *config.spec.input_size)
+        return FrameGrid(shape=size, rows_axis=len(size) - 2 if len(size) > 2 else None)
 
     def scene(self, config: Config) -> Scene:
         return ScatterFigure(config).scene()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cached_property
 
 import numpy as np
 
@@ -22,6 +21,7 @@ from ..core.scene import Links, Point, Polygon, Primitive, Scene, Segment, Text
 from ..core.text import text_width
 from ..engine import Role, Step, Trace, simulate
 from .alt import alt_text
+from .fit import CellText, caption_width, fit_lines, label_lines, widest_em, word_size
 from .geometry import (
     DEFAULT_SCALE,
     Plane,
@@ -37,11 +37,12 @@ from .geometry import (
     outline,
     output_cell,
     rc,
+    role_fill,
     shade,
     shape2,
 )
 from .links import cells_group, plane_group, trace_links
-from .registry import FigureKind, register
+from .registry import FigureKind, register, unshown
 from .values import caption_of, format_value
 
 
@@ -66,21 +67,34 @@ class LayerFigure:
         self.role = as_rows(trace.grid.role, self.nd)
         self.values = as_rows(trace.grid.values[0], self.nd)
         self.out_shape = shape2(self.spec.output_size)
-        # The longest number drawn in a cell sets the text size (and, by default, the cell size).
+        # The widest number drawn in a cell and the widest weight (a subscript) set the text sizes and, by
+        # default, the cell size: both readable, the weights smaller than the values.
         shown = np.concatenate([self.values[self.role != Role.OVERHANG].ravel(), trace.output.ravel()])
-        self.longest = max(len(format_value(float(v))) for v in np.unique(shown))
-        default = DEFAULT_SCALE[self.style]
+        self.number_em = widest_em(format_value(float(v)) for v in np.unique(shown))
+        self.weight_em = None
+        if self.numbers_shown and not self.spec.is_pool:
+            kernel = trace.kernel if trace.kernel is not None else np.zeros(1)
+            self.weight_em = widest_em(format_value(float(v)) for v in np.unique(kernel))
+        default = float(DEFAULT_SCALE[self.style])
         if self.style is not Style.STACKED:
-            default = max(default, 12 * self.longest)
+            default = CellText.cell_for(self.number_em, self.weight_em, default)
         self.s = float(options.scale or default)
         self.shown = shown
         self.solid = self.role == Role.INPUT
+        self.cell_text = CellText.of(self.s, self.number_em, self.weight_em)
 
-    @cached_property
+    @property
+    def numbers_shown(self) -> bool:
+        return self.options.numbers or self.style is Style.FLAT
+
+    @property
     def text_size(self) -> float:
         """The size of the numbers in cells: the widest fills at most 85 % of a cell."""
-        widest = max(text_width(format_value(float(v)), 100.0, "serif") for v in np.unique(self.shown)) / 100
-        return min(0.42 * self.s, 0.85 * self.s / widest)
+        return self.cell_text.number
+
+    def word_size(self, extent: float) -> float:
+        """Labels and captions: readable on a figure whose content is ``extent`` pixels across."""
+        return word_size(self.s, extent, 0.42)
 
     def step_of(self, frame: int) -> Step:
         """The step frame ``frame`` shows (built once: the frames, narration and links all ask)."""
@@ -99,21 +113,33 @@ class LayerFigure:
         out = self.trace.output[0]
         return float(out[c] if self.nd == 1 else out[r, c])
 
-    def text_width(self, captions: list[str], margin: float) -> int:
-        """The canvas width the label line and the widest caption need, measured with the real fonts."""
-        widths = [text_width(line, 0.4 * self.s, "sans") for line in self.label_lines()]
-        widths += [max(text_width(c, 0.42 * self.s, "serif") for c in captions)] if captions else []
+    def text_width(self, captions: list[str], margin: float, size: float) -> int:
+        """The canvas width the label lines and the widest caption need, measured with the real fonts."""
+        widths = [text_width(line, size, "sans") for line in self.lines]
+        widths += [max(text_width(c, size, "serif") for c in captions)] if captions else []
         return round(max(widths, default=0) + 2 * margin)
 
-    def label_lines(self) -> list[str]:
-        return [describe(self.spec)] if self.options.labels else []
+    def words(self, content: float, extent: float) -> float:
+        """Size the words of a figure whose grids are ``content`` pixels wide and ``extent`` on their longer
+        side: the label line wrapped to fit (``self.lines``); returns the size."""
+        size = self.word_size(extent)
+        self.lines = label_lines(describe(self.spec), size, caption_width(content, size)) if self.options.labels \
+            else []
+        return size
 
-    def labels(self, xy: Point, z: int) -> list[Primitive]:
-        return [Text(xy=xy, text=line, size=0.4 * self.s, color=self.theme.caption, font="sans", z=z)
-                for line in self.label_lines()]
+    lines: list[str] = []
 
-    def captions(self) -> list[str]:
-        return [caption_of(self.trace, st) for st in self.steps] if self.options.caption else []
+    def labels_height(self, size: float) -> int:
+        return round(1.3 * size * len(self.lines) + 0.4 * size) if self.lines else 0
+
+    def labels(self, top: float, width: float, size: float, z: int) -> list[Primitive]:
+        return [Text(xy=(width / 2, top + 1.3 * size * (n + 0.5)), text=line, size=size, color=self.theme.caption,
+                     font="sans", z=z) for n, line in enumerate(self.lines)]
+
+    def captions(self, content: float, size: float) -> list[str]:
+        if not self.options.caption:
+            return []
+        return fit_lines((caption_of(self.trace, st) for st in self.steps), size, caption_width(content, size))
 
     def narration(self, frame: int) -> str:
         """What frame ``frame`` shows: the step's equation."""
@@ -161,8 +187,10 @@ class Stacked(LayerFigure):
         ix0, iy0, ix1, iy1 = extent(u, v, h, w)
         ox0, oy0, ox1, oy1 = extent(u, v, *self.out_shape)
         margin = round(0.4 * s)
-        label_h = round(0.8 * s) if self.options.labels else 0
-        width = max(round(max(ix1 - ix0, ox1 - ox0) + 2 * margin), self.text_width([], margin))
+        content = max(ix1 - ix0, ox1 - ox0)
+        self.size = self.words(content, max(content, iy1 - iy0 + oy1 - oy0))
+        label_h = self.labels_height(self.size)
+        width = max(round(content + 2 * margin), self.text_width([], margin, self.size))
         out_origin = (round((width - (ox1 - ox0)) / 2 - ox0), round(margin + label_h - oy0))
         gap = round(-0.3 * s)  # the planes overlap a little in height, as conv_arithmetic's
         in_top = out_origin[1] + oy1 + gap
@@ -174,14 +202,15 @@ class Stacked(LayerFigure):
         th, s = self.theme, self.s
         h, w = self.role.shape
         ho, wo = self.out_shape
-        static: list[Primitive] = [Polygon(points=inp.cell(r, c), fill=th.input, z=Z.FILL)
-                                   for r in range(h) for c in range(w) if self.role[r, c] == Role.INPUT]
+        static: list[Primitive] = [Polygon(points=inp.cell(r, c), fill=fill, z=Z.FILL)
+                                   for r in range(h) for c in range(w)
+                                   if (fill := role_fill(th, self.role[r, c])) is not None]
         static += grid_lines(inp, self.role, th, s, Z.GRID, lambda role: role == Role.INPUT)
         for r in range(ho):
             for c in range(wo):
                 static += output_cell(outp.cell(r, c), self.reveal_of((r, c)), th, Z.OUTPUT)
         static += grid_lines(outp, np.zeros((ho, wo), np.int8), th, s, Z.OUTPUT + 1, lambda role: role == 0)
-        static += self.labels((width / 2, margin * 0.8), Z.FILL)
+        static += self.labels(margin * 0.5, width, self.size, Z.FILL)
         return static
 
     def frame_fn(self, inp: Plane, outp: Plane) -> Callable[[int], tuple[Primitive, ...]]:
@@ -221,6 +250,7 @@ class CellsLayout:
     label_xy: Point
     out_cell: Callable[[int, int], tuple[Point, ...]]
     kernel_row: Plane | None = None
+    word_size: float = 12.0
 
 
 class Cells(LayerFigure):
@@ -228,7 +258,7 @@ class Cells(LayerFigure):
 
     def cells_scene(self, lay: CellsLayout) -> Scene:
         static = self.input_static(lay.inp) + self.output_static(lay.out_cell)
-        static += self.labels(lay.label_xy, Z.TEXT)
+        static += self.labels(lay.label_xy[1], lay.width, lay.word_size, Z.TEXT)
         ho, wo = self.out_shape
         h, w = self.role.shape
         out_centers = np.array([[np.mean(lay.out_cell(r, c), axis=0) for c in range(wo)] for r in range(ho)])
@@ -252,8 +282,8 @@ class Cells(LayerFigure):
         for r in range(h):
             for c in range(w):
                 role = self.role[r, c]
-                if role == Role.INPUT:
-                    static.append(Polygon(points=inp.cell(r, c), fill=th.input, z=Z.FILL))
+                if (fill := role_fill(th, role)) is not None:
+                    static.append(Polygon(points=inp.cell(r, c), fill=fill, z=Z.FILL))
                 if self.numbers and role != Role.OVERHANG:
                     static.append(Text(xy=inp.at(r + 0.5, c + 0.5), text=format_value(self.values[r, c]),
                                        size=self.text_size, color=th.text, z=Z.TEXT))
@@ -290,7 +320,7 @@ class Cells(LayerFigure):
                     prims += outline(inp.cell(r, c), th.grid, grid_w, Z.MARK)
                 if weights and lay.kernel_row is None:  # a strip shows the weights in its kernel row
                     prims.append(Text(xy=inp.at(r + 0.93, c + 0.93), text=format_value(step.weights[0][n]),
-                                      size=0.26 * s, color=th.subscript, anchor="rd", z=Z.MARK))
+                                      size=self.cell_text.subscript, color=th.subscript, anchor="rd", z=Z.MARK))
             if lay.kernel_row is not None:
                 for n, (_r, c) in enumerate(taps):
                     text = format_value(step.weights[0][n]) if weights else None  # type: ignore[index]
@@ -298,8 +328,8 @@ class Cells(LayerFigure):
             pr, pc = rc(step.position, self.nd)
             prims.append(shade(lay.out_cell(pr, pc), th, Z.SHADE))
             if lay.captions:
-                prims.append(Text(xy=lay.caption_xy, text=lay.captions[min(i, self.n_steps - 1)], size=0.42 * s,
-                                  color=th.caption, font="serif", z=Z.MARK))
+                prims.append(Text(xy=lay.caption_xy, text=lay.captions[min(i, self.n_steps - 1)],
+                                  size=lay.word_size, color=th.caption, font="serif", z=Z.MARK))
             return tuple(prims)
 
         return frame
@@ -313,21 +343,23 @@ class Flat(Cells):
         h, w = self.role.shape
         ho, wo = self.out_shape
         margin = round(0.5 * s)
-        label_h = round(0.8 * s) if self.options.labels else 0
-        caption_h = round(0.9 * s) if self.options.caption else 0
         gap = round(1.5 * s)
         grid_h = max(h, ho) * s
-        top = margin + label_h
-        captions = self.captions()
         content = w * s + gap + wo * s
-        width = max(round(content + 2 * margin), self.text_width(captions, margin))
+        size = self.words(content, max(content, grid_h))
+        label_h = self.labels_height(size)
+        caption_h = round(1.9 * size) if self.options.caption else 0
+        top = margin + label_h
+        captions = self.captions(content, size)
+        width = max(round(content + 2 * margin), self.text_width(captions, margin, size))
         left = round((width - content) / 2)  # the grids are centred under a wider caption
         inp = flat_plane((left, round(top + (grid_h - h * s) / 2)), s)
         outp = flat_plane((round(left + w * s + gap), round(top + (grid_h - ho * s) / 2)), s)
         height = round(top + grid_h + caption_h + margin)
         return self.cells_scene(CellsLayout(
             inp=inp, width=width, height=height, captions=captions, out_cell=outp.cell,
-            caption_xy=(width / 2, top + grid_h + caption_h * 0.6), label_xy=(width / 2, margin + label_h * 0.4)))
+            caption_xy=(width / 2, top + grid_h + caption_h * 0.55), label_xy=(width / 2, margin * 0.5),
+            word_size=size))
 
 
 class Strip(Cells):
@@ -338,12 +370,17 @@ class Strip(Cells):
         w = self.role.shape[1]
         margin = round(0.5 * s)
         names = self.row_names()
-        label_w = round(max(text_width(name, 0.36 * s, "sans") for name in names.values()) + 0.4 * s)
-        label_h = round(0.8 * s) if self.options.labels else 0
-        caption_h = round(0.9 * s) if self.options.caption else 0
+        centers0 = self.trace.output_anchors(0) * s
+        content = max(w * s, centers0.max() + s / 2)
+        size = self.words(content, content)
+        name_size = max(0.36 * s, 0.85 * size)
+        label_w = round(max(text_width(name, name_size, "sans") for name in names.values()) + 0.4 * s)
+        label_h = self.labels_height(size)
+        caption_h = round(1.9 * size) if self.options.caption else 0
         left = margin + label_w
         top = margin + label_h
-        rows = {"input": top, "kernel": top + round(1.4 * s), "output": top + round(2.8 * s)}
+        pitch = round(max(1.4 * s, 1.3 * name_size))  # rows apart: their names never touch
+        rows = {"input": top, "kernel": top + pitch, "output": top + 2 * pitch}
         centers = left + self.trace.output_anchors(0) * s  # outputs sit under their windows
 
         def out_cell(_r: int, c: int) -> tuple[Point, ...]:
@@ -351,14 +388,14 @@ class Strip(Cells):
             return ((x0, y0), (x0 + s, y0), (x0 + s, y0 + s), (x0, y0 + s))
 
         right = max(left + w * s, centers.max() + s / 2)
-        captions = self.captions()
-        width = max(round(right + margin), self.text_width(captions, margin))
+        captions = self.captions(content, size)
+        width = max(round(right + margin), self.text_width(captions, margin, size))
         scene = self.cells_scene(CellsLayout(
             inp=flat_plane((left, rows["input"]), s), width=width,
             height=round(rows["output"] + s + caption_h + margin), captions=captions, out_cell=out_cell,
-            caption_xy=(width / 2, rows["output"] + s + caption_h * 0.6),
-            label_xy=(width / 2, margin + label_h * 0.4), kernel_row=flat_plane((left, rows["kernel"]), s)))
-        texts = tuple(Text(xy=(left - 0.3 * s, y + s / 2), text=names[k], size=0.36 * s, color=th.caption,
+            caption_xy=(width / 2, rows["output"] + s + caption_h * 0.55),
+            label_xy=(width / 2, margin * 0.5), kernel_row=flat_plane((left, rows["kernel"]), s), word_size=size))
+        texts = tuple(Text(xy=(left - 0.3 * s, y + s / 2), text=names[k], size=name_size, color=th.caption,
                            anchor="rm", font="sans", z=Z.TEXT) for k, y in rows.items())
         return replace(scene, static=scene.static + texts)
 
@@ -395,6 +432,11 @@ class SingleLayer(FigureKind):
 
     def steps(self, config: Config) -> int:
         return config.spec.n_steps
+
+    def ignored(self, config: Config) -> list[tuple[str, str]]:
+        stacked = config.render.resolved_style(config.spec.ndim) is Style.STACKED
+        return unshown(config, numbers=not stacked, caption=not stacked, what="the stacked style",
+                       fix="use style: flat (numbers: true alone picks it)")
 
     def scene(self, config: Config) -> Scene:
         return layer_scene(trace_of(config), config.render)

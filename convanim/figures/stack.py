@@ -19,7 +19,8 @@ from ..engine.receptive import info_lines as stack_info_lines
 from .receptive import THIN, Planes, Stack, Strips, padded_sizes, plane_cells, stack_canvas
 from .receptive_values import ValueGrids, row_starts
 from .receptive_volumes import Volumes
-from .registry import FigureKind, register
+from .registry import FigureKind, register, unshown
+from .steps import FrameGrid
 from .volume_common import shown_volumes
 
 
@@ -83,6 +84,10 @@ class ReceptiveStack(FigureKind):
     def steps(self, config: Config) -> int:
         return math.prod(config.layers[-1].output_size)
 
+    def frame_grid(self, config: Config) -> FrameGrid:
+        size = tuple(config.layers[-1].output_size)
+        return FrameGrid(shape=size, rows_axis=len(size) - 2 if len(size) > 1 else None)
+
     def footprint(self, config: Config) -> Footprint:
         specs, options = tuple(config.layers), config.render
         arrays = [a for n, spec in enumerate(specs) if not spec.is_elementwise
@@ -99,6 +104,10 @@ class ReceptiveStack(FigureKind):
 
     def scene(self, config: Config) -> Scene:
         return stack_scene(config)
+
+    def ignored(self, config: Config) -> list[tuple[str, str]]:
+        return unshown(config, caption=False, reveal=False, what="a layers: figure",
+                       fix="its planes' values show with numbers: true")
 
     def alt_text(self, config: Config) -> str:
         return "Receptive field across layers: " + describe_stack(config.layers)

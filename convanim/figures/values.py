@@ -3,28 +3,63 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TypeVar
 
 from ..core.spec import ConvSpec, Op
 from ..engine import Role, Step, Trace
 
 MAX_CAPTION_TERMS = 9
 
+# render.precision while a figure is built or drawn: significant digits of non-integers (None: two decimals)
+PRECISION: ContextVar[int | None] = ContextVar("precision", default=None)
+T = TypeVar("T")
+
+
+@contextmanager
+def precision(digits: int | None) -> Iterator[None]:
+    """Numbers formatted to ``digits`` significant digits inside the block (``render.precision``)."""
+    token = PRECISION.set(digits)
+    try:
+        yield
+    finally:
+        PRECISION.reset(token)
+
+
+def with_precision(digits: int | None, fn: Callable[[int], T]) -> Callable[[int], T]:
+    """``fn`` (a scene's frame or narration, called later by a renderer) formatting to ``digits``."""
+    if digits is None:
+        return fn
+
+    def call(i: int) -> T:
+        with precision(digits):
+            return fn(i)
+
+    return call
+
 
 def format_value(v: float) -> str:
-    """A cell value as drawn: integers without decimals, others to two decimals, from 1e12 on three significant
-    digits (``1e+300``), a true minus sign; ``nan`` for a NaN (LP pooling of a window with no real cell)."""
+    """A cell value as drawn: integers exact (without decimals), others to ``render.precision`` significant
+    digits (by default two decimals), from 1e12 on three significant digits (``1e+300``), a true minus sign;
+    ``nan`` for a NaN (LP pooling of a window with no real cell)."""
     if math.isnan(v):
         return "nan"
+    digits = PRECISION.get()
     if math.isinf(v):
         text = "∞"
     elif abs(v) >= 1e12:  # 1.23e+15: a few characters, never hundreds of digits
-        text = f"{abs(v):.3g}"
+        text = f"{abs(v):.{min(digits or 3, 3)}g}"
     elif abs(v - round(v)) < 1e-9:
         text = str(abs(int(round(v))))
+    elif digits is not None:
+        text = f"{abs(v):.{digits}g}"
+    elif abs(v) >= 1e4:  # two decimals of a large number are noise: three significant digits
+        text = f"{abs(v):.3g}"
     else:
         text = f"{abs(v):.2f}".rstrip("0").rstrip(".")
-    if text == "0":
+    if text == "0" or float(text.replace("∞", "inf")) == 0:
         return "0"
     return ("−" + text) if v < 0 else text
 
@@ -48,11 +83,12 @@ def caption_of(trace: Trace, step: Step) -> str:
     for xs, ws in zip(step.inputs, step.weights):  # type: ignore[arg-type]
         for xv, wv in zip(xs, ws):
             w = format_value(wv)
-            terms.append(f"{format_value(xv)}·{'(' + w + ')' if wv < 0 else w}")
-    body = elide(terms, " + ")
+            terms.append(f"{format_value(xv)}·{'(' + w + ')' if w.startswith('−') else w}")
+    if len(terms) > MAX_CAPTION_TERMS:
+        terms = terms[:3] + ["…"] + terms[-2:]
     if spec.bias:
-        body += f" + {format_value(step.bias)}"
-    return head + f"{body} = {format_value(step.value)}"
+        terms.append(f"{format_value(step.bias)} (bias)")
+    return head + f"{join_terms(terms)} = {format_value(step.value)}"
 
 
 SUPERSCRIPTS = str.maketrans("0123456789.−-", "⁰¹²³⁴⁵⁶⁷⁸⁹·⁻⁻")

@@ -14,7 +14,7 @@ from ..core.text import text_width
 from ..engine import Trace
 from .alt import alt_text
 from .footprint import canvas_key
-from .registry import FigureKind, register
+from .registry import FigureKind, register, unshown
 from .single import check_strip, trace_of
 from .volume_common import shown_volumes, volume_channels
 from .volume_flat import MAX_ROW, VolumeFlat
@@ -83,6 +83,10 @@ class Volume(FigureKind):
 
     def scene(self, config: Config) -> Scene:
         return volume_scene(trace_of(config), config.render)
+
+    def ignored(self, config: Config) -> list[tuple[str, str]]:
+        return unshown(config, numbers=config.render.resolved_style(3) is not Style.STACKED,
+                       what="the stacked 3-D style", fix="use style: flat (numbers: true alone picks it)")
 
     def alt_text(self, config: Config) -> str:
         return alt_text(config.spec) + ", drawn as its depth slices"

@@ -18,7 +18,7 @@ import numpy as np
 from ..core.scene import Point, Polygon, Primitive, Scene, Text
 from ..core.text import text_width
 from ..engine import Role
-from .geometry import Plane, Z, center, flat_plane, grid_lines, grid_width, outline, output_cell, shade
+from .geometry import Plane, Z, center, flat_plane, grid_lines, grid_width, outline, output_cell, role_fill, shade
 from .values import format_value
 from .volume_common import VolumeFigure, window_of
 
@@ -128,8 +128,8 @@ class VolumeFlat(VolumeFigure):
             if kind == "in":
                 role, values = self.role[d], self.trace.grid.values[c, d]
                 for (r, q), rl in np.ndenumerate(role):
-                    if rl == Role.INPUT:
-                        static.append(Polygon(points=plane.cell(r, q), fill=th.input, z=Z.FILL))
+                    if (fill := role_fill(th, rl)) is not None:
+                        static.append(Polygon(points=plane.cell(r, q), fill=fill, z=Z.FILL))
                     if rl != Role.OVERHANG:
                         static.append(Text(xy=plane.at(r + 0.5, q + 0.5), text=format_value(values[r, q]),
                                            size=self.number_size, color=th.text, z=Z.TEXT))

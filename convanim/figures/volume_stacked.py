@@ -15,7 +15,19 @@ import numpy as np
 from ..core.scene import Point, Polygon, Primitive, Scene, Segment, Text
 from ..core.text import text_width
 from ..engine import Role
-from .geometry import Plane, Z, edges_over_padding, extent, grid_lines, grid_width, output_cell, runs, shade, shear
+from .geometry import (
+    Plane,
+    Z,
+    edges_over_padding,
+    extent,
+    grid_lines,
+    grid_width,
+    output_cell,
+    role_fill,
+    runs,
+    shade,
+    shear,
+)
 from .volume_common import VolumeFigure, window_of
 
 Key = tuple[str, int, int]  # ("in" | "out", channel, depth slice)
@@ -99,8 +111,8 @@ class VolumeStacked(VolumeFigure):
         for (kind, c, d), plane in sheets.items():
             if kind == "in":
                 role = self.role[d]
-                static += [Polygon(points=plane.cell(r, q), fill=th.input, z=Z.FILL)
-                           for (r, q), rl in np.ndenumerate(role) if rl == Role.INPUT]
+                static += [Polygon(points=plane.cell(r, q), fill=fill, z=Z.FILL)
+                           for (r, q), rl in np.ndenumerate(role) if (fill := role_fill(th, rl)) is not None]
                 static += grid_lines(plane, role, th, s, Z.GRID, lambda rl: rl == Role.INPUT)
                 continue
             for (r, q), _ in np.ndenumerate(out_role):

@@ -154,7 +154,8 @@
       items.forEach(function (li, k) { if (k === frame) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current"); });
       fig.dataset.frame = frame;
     }
-    function delay() { return 1000 / (data.fps * speed); }
+    // how long the frame on screen stays: its own duration (render.hold_first / hold_last) at this speed
+    function delay() { return (data.durations ? data.durations[frame] : 1000 / data.fps) / speed; }
     function tick() {
       if (!fig.isConnected) { pause(); return; }  // taken off the page (a live editor replaced it)
       if (frame >= n - 1) {
