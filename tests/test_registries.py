@@ -39,6 +39,37 @@ def test_every_config_is_drawn_by_exactly_the_kind_the_registry_names():
         assert figures.kind_of(as_config(**keys)).name == name
 
 
+def test_deferred_kinds_are_the_modules_kinds():
+    """The table of built-in kinds loaded on demand agrees with the modules: each registers one kind with the
+    table's precedence, every kind module is in the table, and on every config of configs/ (which use every
+    kind) a table entry's test is never False where its kind's ``applies`` is True, so choosing lazily picks
+    the kind the modules would pick."""
+    from convanim.app.pipeline import load_config
+
+    loaded = {type(k).__module__: k for k in figures.kinds()}
+    precedence = {type(k).__module__: p for p, k in registry._KINDS}
+    table = {f"convanim.figures.{module}": (p, test) for module, p, test in figures.BUILT_IN_KINDS}
+    assert set(table) == set(loaded)
+    assert all(precedence[m] == table[m][0] for m in table)
+    configs = [load_config(path) for path in sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))]
+    assert {figures.kind_of(cfg).name for cfg in configs} == {k.name for k in loaded.values()}
+    for cfg in configs:
+        for module, (_, test) in table.items():
+            assert test(cfg) or not loaded[module].applies(cfg), (module, cfg.name)
+
+
+def test_a_plain_layer_loads_one_figure_kind():
+    import subprocess
+    import sys
+
+    code = ("import sys; from convanim.app.pipeline import as_config, scene_of; "
+            "scene_of(as_config(input_size=4, kernel_size=3)); "
+            "print(' '.join(m for m in sys.modules if m.startswith('convanim.figures.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    kinds = {f"convanim.figures.{module}" for module, _, _ in figures.BUILT_IN_KINDS}
+    assert kinds & set(out) == {"convanim.figures.single"}
+
+
 @dataclass
 class Caption(registry.FigureKind):
     """A toy kind: one frame per output cell, only its value as text (``title: caption-only``)."""

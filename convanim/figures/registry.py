@@ -8,13 +8,20 @@ registry (``kind_of``, ``scene``, ``n_frames``, ``alt_text``, ``info_lines``) an
 ``footprint`` (frames, arrays, canvas, from the spec alone) and refuses the config before anything is
 simulated or drawn; ``scene`` checks the canvas it built once more before a pixel is allocated. The
 pipeline, ``convanim info``, batch planning and the Sphinx directive all go through it.
+
+A kind can also be registered *deferred* (``register_deferred``): its module's name, its precedence and a cheap
+test of whether it may draw a config (never False where the kind's ``applies`` is True). Its module is
+imported the first time a config passes the test (importing it runs its ``register`` call, which takes the
+deferred entry's place), so a run that draws plain convolutions loads one kind's code, not every kind's.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from importlib import import_module
 from typing import ClassVar
 
 from ..config.model import Config
@@ -113,25 +120,61 @@ def unshown(config: Config, *, numbers: bool = True, caption: bool = True, label
     return out
 
 
-_KINDS: list[tuple[int, FigureKind]] = []
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """A kind not loaded yet: the module that registers it, and a cheap test of whether it may draw a config."""
+
+    module: str  # absolute, e.g. "convanim.figures.single"
+    may_apply: Callable[[Config], bool]
+
+
+_KINDS: list[tuple[int, FigureKind | Deferred]] = []
 
 
 def register(kind: FigureKind, *, precedence: int) -> FigureKind:
-    """Add a figure kind; kinds with a lower ``precedence`` are asked first. Returns the kind."""
-    if any(k.name == kind.name for _, k in _KINDS):
+    """Add a figure kind; kinds with a lower ``precedence`` are asked first. Returns the kind. It takes the
+    place of a deferred entry of its module."""
+    if any(k.name == kind.name for _, k in _KINDS if not isinstance(k, Deferred)):
         raise ValueError(f"a figure kind named {kind.name!r} is already registered")
+    module = type(kind).__module__
+    _KINDS[:] = [(p, k) for p, k in _KINDS if not (isinstance(k, Deferred) and k.module == module)]
     bisect.insort(_KINDS, (precedence, kind), key=lambda item: item[0])
     return kind
 
 
+def register_deferred(module: str, *, precedence: int, may_apply: Callable[[Config], bool]) -> None:
+    """Register the kind that importing ``module`` registers, without importing it yet: it is imported the first
+    time ``may_apply(config)`` is True for a config that no kind of lower precedence draws (or by ``kinds()``).
+    ``may_apply`` must be cheap and True wherever the kind's ``applies`` is."""
+    if any(not isinstance(k, Deferred) and type(k).__module__ == module for _, k in _KINDS):
+        return  # imported already: its kind is registered
+    bisect.insort(_KINDS, (precedence, Deferred(module, may_apply)), key=lambda item: item[0])
+
+
+def _load(entry: Deferred) -> FigureKind:
+    """Import a deferred kind's module; returns the kind it registered."""
+    import_module(entry.module)
+    found = [k for _, k in _KINDS if not isinstance(k, Deferred) and type(k).__module__ == entry.module]
+    if len(found) != 1 or any(k is entry for _, k in _KINDS):
+        raise RuntimeError(f"{entry.module} should register one figure kind (it registered {len(found)})")
+    return found[0]
+
+
 def kinds() -> tuple[FigureKind, ...]:
-    """Every registered kind, in the order they are asked."""
+    """Every registered kind, in the order they are asked (deferred ones are loaded)."""
+    for _, kind in list(_KINDS):
+        if isinstance(kind, Deferred):
+            _load(kind)
     return tuple(kind for _, kind in _KINDS)
 
 
 def kind_of(config: Config) -> FigureKind:
-    """The kind that draws ``config``, its options checked."""
-    for _, kind in _KINDS:
+    """The kind that draws ``config``, its options checked (loading a deferred kind only when it may draw it)."""
+    for _, kind in list(_KINDS):
+        if isinstance(kind, Deferred):
+            if not kind.may_apply(config):
+                continue
+            kind = _load(kind)
         if kind.applies(config):
             kind.check(config)
             for key, why in kind.ignored(config):
