@@ -142,19 +142,19 @@ def memory() -> None:
     code = """
 import resource, tempfile
 from convanim.app.pipeline import as_config, render
-cfg = as_config(input_size=%d, kernel_size=3, name="big", render={"hold_last": %d, "max_frames": 1000})
+cfg = as_config(input_size=33, kernel_size=3, name="big", render={"steps": %r, "max_frames": 1000})
 with tempfile.TemporaryDirectory() as out:
     render(cfg, out)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
-    def peak(size: int, hold: int) -> float:
-        return float(subprocess.run([PY, "-c", code % (size, hold)], capture_output=True, text=True,
+    def peak(steps: str) -> float:
+        return float(subprocess.run([PY, "-c", code % steps], capture_output=True, text=True,
                                     check=True).stdout)
 
-    # The same canvas with 100 and with 1,000 frames, then 1,000 distinct frames on a 32x32 input.
-    few, many, distinct = peak(12, 0), peak(12, 900), peak(32, 100)
-    print(f"peak memory: 10x10 output, 100 frames {few:.0f} MB, 1,000 frames {many:.0f} MB; "
-          f"30x30 output + 100 held, 1,000 frames {distinct:.0f} MB (target: a few hundred MB, flat in frames)")
+    # The same canvas (33x33 input, 31x31 output) with 100 of its steps and with all 961.
+    few, many = peak("0..99"), peak("all")
+    print(f"peak memory, one canvas (31x31 output): 100 frames {few:.0f} MB, 961 frames {many:.0f} MB "
+          f"(target: a few hundred MB, flat in frames)")
 
 
 def script(name: str) -> None:
