@@ -101,7 +101,16 @@ class GifFrames:
         """Quantize the pixels that changed, update the indices; returns the rectangle around the indices that
         changed, and their positions in it (row-major, ascending) and values; None if none did."""
         found = []
-        for (by0, _by1, bx0, _bx1), mask in zip(update.boxes, update.masks, strict=True):
+        for (by0, by1, bx0, bx1), mask in zip(update.boxes, update.masks, strict=True):
+            if mask.size <= 4096 or mask.size <= 4 * np.count_nonzero(mask):  # small or dense: the rectangle
+                idx = quantize(update.pixels[by0:by1, bx0:bx1], self.lut)
+                prev = self.prev[by0:by1, bx0:bx1]
+                ys, xs = np.nonzero(idx != prev)
+                if ys.size:
+                    idx = idx[ys, xs]
+                    prev[ys, xs] = idx
+                    found.append((ys + by0, xs + bx0, idx))
+                continue
             ys, xs = np.nonzero(mask)
             ys += by0
             xs += bx0

@@ -47,6 +47,9 @@ def ink(text: Text) -> tuple[float, float, float, float]:
     return (text.xy[0] + x0, text.xy[1] + y0, text.xy[0] + x1, text.xy[1] + y1)
 
 
+CACHED_FRAMES = 1000  # fit_scene keeps the frames of animations up to this long
+
+
 def texts_of(scene: Scene) -> Iterable[Text]:
     """Every text of the scene: the static ones, then every frame's."""
     for p in scene.static:
@@ -71,7 +74,12 @@ def _bounds(texts: Iterable[Text], floor: float) -> tuple[float, float, float, f
 
 def fit_scene(scene: Scene) -> Scene:
     """``scene`` with every text at least ``min_text_size`` of its final canvas and clear of the edges: the
-    canvas grows (everything moved by the same offset) where a text would touch an edge."""
+    canvas grows (everything moved by the same offset) where a text would touch an edge.
+
+    Measuring needs every frame; an animation of up to ``CACHED_FRAMES`` keeps the frames it built (so they
+    are not built again for drawing), a longer one builds them again when drawn (memory stays flat)."""
+    if scene.n_frames <= CACHED_FRAMES:
+        scene = replace(scene, frame=tuple(scene.frame(i) for i in range(scene.n_frames)).__getitem__)
     texts = list(texts_of(scene))
     width, height, dx, dy, floor = float(scene.width), float(scene.height), 0.0, 0.0, 0.0
     for _ in range(4):  # the floor grows with the canvas, the canvas with the floor: a few rounds settle it
