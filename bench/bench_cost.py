@@ -69,7 +69,7 @@ def run_case(keys: dict, fmt: str = "gif") -> dict:
 
 
 def square(n: int, style: str) -> dict:
-    render = {"max_frames": n * n}
+    render = {"max_frames": n * n, "max_pixels": 100_000_000}  # n = 64: a 15-Mpx canvas, over the default
     if style == "flat":
         render.update(numbers=True, caption=True)
     return {"input_size": n, "kernel_size": 3, "padding": 1, "name": f"{style}{n}", "render": render}
