@@ -169,7 +169,7 @@ def formats(results: dict, names: tuple[str, ...] = FORMATS) -> None:
 # ---------------------------------------------------------------- layer stacks
 
 def stack(n_layers: int) -> dict:
-    return {"input_size": 16, "name": f"stack{n_layers}",
+    return {"input_size": 16, "name": f"stack{n_layers}", "render": {"max_pixels": 100_000_000},  # 12 layers: 20 M
             "layers": [{"kernel_size": 3, "padding": 1} for _ in range(n_layers)]}
 
 
