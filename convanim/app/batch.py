@@ -352,11 +352,12 @@ def plan(sources: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[s
         try:
             data = read_config_bytes(path)
             digest = content_hash(data, path.stem, formats, step)
-            task = None if details or force else _recorded_task(path, digest, manifest, recorded, out)
-            if task is None:
+            task = None if force else _recorded_task(path, digest, manifest, recorded, out)
+            if task is None or details:  # an up-to-date config is parsed only for its details
                 config = parse_bytes(data, path)
                 configs[str(path)] = config
-                task = _parsed_task(path, config, digest, manifest, out, formats, step, details)
+                task = _parsed_task(path, config, digest, manifest, out, formats, step, details,
+                                    check=task is None)
         except ConvanimError as err:
             errors.append(str(err))
             continue
@@ -397,11 +398,14 @@ def _recorded_task(path: Path, digest: str, manifest: dict[str, dict[str, Any]],
 
 
 def _parsed_task(path: Path, config: Config, digest: str, manifest: dict[str, dict[str, Any]], out: Path,
-                 formats: tuple[str, ...], step: int | None, details: bool) -> Task:
+                 formats: tuple[str, ...], step: int | None, details: bool, check: bool = True) -> Task:
+    """The task of a parsed config; ``check``: its size limits too (not needed for one the manifest records
+    as rendered from these bytes by this convanim)."""
     from .pipeline import alt_text, n_frames, output_paths
 
     outputs = tuple(output_paths(config, out, formats, step))
-    n_frames(config)  # every size limit, from the spec alone
+    if check:
+        n_frames(config)  # every size limit, from the spec alone
     alt = alt_text(config) if details else ""
     entry = manifest.get(config.name)
     seconds = entry.get("seconds") if entry else None
