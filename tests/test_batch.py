@@ -156,7 +156,11 @@ def test_the_hash_covers_convanims_own_code(tmp_path: Path, monkeypatch: pytest.
     assert before == fingerprint.__wrapped__()  # deterministic
     data_module = copy / "config" / "data.py"
     data_module.write_text(data_module.read_text() + "\n# a change\n")
-    assert fingerprint.__wrapped__() != before
+    changed = fingerprint.__wrapped__()
+    assert changed != before
+    player = copy / "encode" / "player" / "player.css"  # written into every player page
+    player.write_text(player.read_text() + "\n/* a change */\n")
+    assert fingerprint.__wrapped__() != changed
     fingerprint.cache_clear()
 
 

@@ -239,10 +239,11 @@ def read_config(path: str | os.PathLike[str], source: str | None = None) -> tupl
 
 @cache
 def code_fingerprint() -> bytes:
-    """SHA-256 of convanim's own source: every module's path and text (a few ms, once per process)."""
+    """SHA-256 of convanim's own source: every module's and every bundled file's path and text (the player's
+    script and style are written into its pages), a few ms, once per process."""
     root = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in {".py", ".js", ".css"}):
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.digest()
 
