@@ -39,7 +39,7 @@ def color_array(color: str, channels: int) -> np.ndarray:
     return np.array(rgb(color) + (1.0,) * (channels - 3), dtype=_F)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)  # a caption per frame: kept few (each mask of a long one is ~0.1 MB)
 def text_mask(text: str, font: str, size: float, anchor: str) -> tuple[np.ndarray, int, int]:
     """Coverage mask of a string (float32 0..1) and its top-left offset from the anchor point."""
     f = truetype(font, size)
