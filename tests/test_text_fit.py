@@ -270,3 +270,35 @@ def test_labels_wrap_at_their_separators() -> None:
     assert len(lines) > 1 and all(text_width(ln, 16, "sans") <= 200 for ln in lines)
     assert " · ".join(lines) == "input 5×5 · kernel 3×3 · stride 2 · padding 1 → 3×3"
     assert math.isclose(text_width(wrap_text("x" * 500, 16, "sans", 100)[0], 16, "sans"), 100, abs_tol=12)
+
+
+def test_numbers_clear_the_weights_in_their_cells() -> None:
+    """A value like 0.2 at the default cell size would meet the weight written in its cell's corner (the
+    Sobel config): the numbers are raised until their ink clears every subscript's; single digits
+    (conv_arithmetic's numerical figures) stay centred."""
+    from pathlib import Path
+
+    from convanim.app.pipeline import load_config
+    from convanim.core.text import text_box
+
+    configs = Path(__file__).parents[1] / "configs"
+
+    def ink(t: Text) -> tuple[float, float, float, float]:
+        x0, y0, x1, y1 = text_box(t.text, float(t.size), t.font, t.anchor)
+        return t.xy[0] + x0, t.xy[1] + y0, t.xy[0] + x1, t.xy[1] + y1
+
+    def overlaps(a: tuple, b: tuple) -> bool:
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    def at_centres(scene: Scene) -> list[bool]:
+        at = {(round(p.xy[0], 3), round(p.xy[1], 3)) for p in scene.static if isinstance(p, Text)}
+        centres = scene.regions["input_centers"].reshape(-1, 2)
+        return [(round(float(x), 3), round(float(y), 3)) in at for x, y in centres]
+
+    sobel = scene_of(load_config(configs / "edge_sobel_x.yaml"))
+    numbers = [ink(p) for p in sobel.static if isinstance(p, Text) and p.anchor == "mm"]
+    for i in range(sobel.n_frames):
+        subs = [ink(p) for p in sobel.frame(i) if isinstance(p, Text) and p.anchor == "rd"]
+        assert subs and not any(overlaps(n, s) for n in numbers for s in subs), i
+    assert not any(at_centres(sobel))  # raised
+    assert all(at_centres(scene_of(load_config(configs / "numerical_padding_strides.yaml"))))  # centred

@@ -158,6 +158,23 @@ class CellText:
             need = max(need, 11.0 * subscript_em / 0.44, 11.0 / 0.3)
         return float(math.ceil(need))
 
+    def lift(self, cell: float, numbers: Iterable[str], subscripts: Iterable[str], font: str = "serif") -> float:
+        """How far (pixels) to raise the numbers centred in cells so that their ink clears a subscript written
+        at the cell's bottom-right corner (anchored "rd" at 0.93 of the side): 0 when the widest of each do
+        not meet (single digits), else just enough for a gap of 5 % of the side, at most up to the top."""
+        gap = 0.05 * cell
+        boxes = [text_box(t, self.number, font, "mm") for t in set(numbers)]
+        subs = [text_box(t, self.subscript, font, "rd") for t in set(subscripts)]
+        if not boxes or not subs:
+            return 0.0
+        right, bottom, top = max(b[2] for b in boxes), max(b[3] for b in boxes), min(b[1] for b in boxes)
+        sub_left, sub_top = min(b[0] for b in subs), min(b[1] for b in subs)
+        if 0.5 * cell + right <= 0.93 * cell + sub_left - gap:  # side by side: no need
+            return 0.0
+        need = (0.5 * cell + bottom) - (0.93 * cell + sub_top - gap)
+        room = 0.5 * cell + top - gap  # never above the cell's top
+        return float(max(0.0, min(need, room)))
+
     @staticmethod
     def of(cell: float, number_em: float, subscript_em: float | None = None) -> CellText:
         number = min(0.42 * cell, 0.85 * cell / number_em)

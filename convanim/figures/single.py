@@ -82,6 +82,10 @@ class LayerFigure:
         self.shown = shown
         self.solid = self.role == Role.INPUT
         self.cell_text = CellText.of(self.s, self.number_em, self.weight_em)
+        # numbers raised where a wide value would meet the weight written in its cell's corner
+        self.number_lift = 0.0 if self.weight_em is None else self.cell_text.lift(
+            self.s, (format_value(float(v)) for v in np.unique(self.values[self.role != Role.OVERHANG])),
+            (format_value(float(v)) for v in np.unique(kernel)))
 
     @property
     def numbers_shown(self) -> bool:
@@ -257,7 +261,8 @@ class Cells(LayerFigure):
     """Axis-aligned grids with numbers: what flat and strip share."""
 
     def cells_scene(self, lay: CellsLayout) -> Scene:
-        static = self.input_static(lay.inp) + self.output_static(lay.out_cell)
+        lift = self.number_lift if lay.kernel_row is None else 0.0  # a strip writes its weights in a row
+        static = self.input_static(lay.inp, lift) + self.output_static(lay.out_cell)
         static += self.labels(lay.label_xy[1], lay.width, lay.word_size, Z.TEXT)
         ho, wo = self.out_shape
         h, w = self.role.shape
@@ -275,7 +280,7 @@ class Cells(LayerFigure):
     def numbers(self) -> bool:
         return self.options.numbers or self.style is Style.FLAT
 
-    def input_static(self, inp: Plane) -> list[Primitive]:
+    def input_static(self, inp: Plane, lift: float = 0.0) -> list[Primitive]:
         th = self.theme
         h, w = self.role.shape
         static: list[Primitive] = []
@@ -285,7 +290,8 @@ class Cells(LayerFigure):
                 if (fill := role_fill(th, role)) is not None:
                     static.append(Polygon(points=inp.cell(r, c), fill=fill, z=Z.FILL))
                 if self.numbers and role != Role.OVERHANG:
-                    static.append(Text(xy=inp.at(r + 0.5, c + 0.5), text=format_value(self.values[r, c]),
+                    x, y = inp.at(r + 0.5, c + 0.5)
+                    static.append(Text(xy=(x, y - lift), text=format_value(self.values[r, c]),
                                        size=self.text_size, color=th.text, z=Z.TEXT))
         static += grid_lines(inp, self.role, th, self.s, Z.TOPGRID, lambda role: role == Role.INPUT)
         return static
