@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 Point = tuple[float, float]
 
@@ -66,6 +66,15 @@ class Text:
 
 
 Primitive = Polygon | Segment | Text
+
+
+def shift(prim: Primitive, dx: float, dy: float) -> Primitive:
+    """A primitive moved by (dx, dy) pixels."""
+    if isinstance(prim, Polygon):
+        return replace(prim, points=tuple((x + dx, y + dy) for x, y in prim.points))
+    if isinstance(prim, Segment):
+        return replace(prim, start=(prim.start[0] + dx, prim.start[1] + dy), end=(prim.end[0] + dx, prim.end[1] + dy))
+    return replace(prim, xy=(prim.xy[0] + dx, prim.xy[1] + dy))
 
 # A cell of the figure: (group number in ``Links.groups``, cell number: row-major index within the group).
 CellRef = tuple[int, int]

@@ -17,14 +17,14 @@ import hashlib
 import html
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
 from ..core.files import write_text_atomic
 from ..core.options import RenderOptions, Reveal
-from ..core.scene import CellGroup, Links, Polygon, Primitive, Scene, Segment, Text
+from ..core.scene import CellGroup, Links, Polygon, Primitive, Scene, Segment, Text, shift
 from ..core.text import text_width, truetype
 from ..draw.vector import dash_pieces
 from .common import durations
@@ -208,15 +208,6 @@ def pieces(prims: list[Primitive], levels: list[int]) -> list[tuple[int, list[Pr
         else:
             out.append((slot, [prim]))
     return out
-
-
-def shift(prim: Primitive, dx: float, dy: float) -> Primitive:
-    """A primitive moved by (dx, dy)."""
-    if isinstance(prim, Polygon):
-        return replace(prim, points=tuple((x + dx, y + dy) for x, y in prim.points))
-    if isinstance(prim, Segment):
-        return replace(prim, start=(prim.start[0] + dx, prim.start[1] + dy), end=(prim.end[0] + dx, prim.end[1] + dy))
-    return replace(prim, xy=(prim.xy[0] + dx, prim.xy[1] + dy))
 
 
 def placed(table: list[tuple[int, str]], frame: list[float | int], slots: int) -> list[str]:

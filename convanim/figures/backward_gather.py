@@ -21,7 +21,7 @@ from ..config.model import Config
 from ..core.errors import SpecError
 from ..core.limits import Amount, Footprint
 from ..core.options import Style, View, Wrt
-from ..core.scene import CellGroup, Links, Primitive, Scene, Text
+from ..core.scene import CellGroup, Links, Primitive, Scene, Text, shift
 from ..core.text import text_width
 from ..core.words import dims
 from .backward import check_backward, gradient_config, gradient_layer, is_backward
@@ -35,7 +35,7 @@ from .backward_scatter import (
     spread_info,
 )
 from .forward import named_planes
-from .geometry import shift, shift_region
+from .geometry import shift_region
 from .links import merge
 from .registry import FigureKind, kind_of, register
 

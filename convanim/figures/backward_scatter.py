@@ -27,7 +27,7 @@ from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.errors import SpecError
 from ..core.limits import Footprint
 from ..core.options import Reveal, Style, View, Wrt
-from ..core.scene import CellRef, Links, Point, Primitive, Scene, Segment, Text
+from ..core.scene import CellRef, Links, Point, Primitive, Scene, Segment
 from ..core.spec import Op, PaddingMode
 from ..core.text import text_width
 from ..core.words import dims
@@ -51,7 +51,22 @@ from .backward import (
 from .footprint import canvas_key
 from .geometry import as_rows, edges_over_padding, grid_width, rc, shade, tint
 from .links import cells_group, per_frame
-from .panels import CellGrid, fills, fit_size, label, lines, numbers, thick_outline
+from .panels import (
+    CellGrid,
+    caption_row,
+    caption_text,
+    centers_by_channel,
+    fills,
+    fit_size,
+    hairlines,
+    label,
+    lines,
+    note_lines,
+    numbers,
+    signed,
+    subscript,
+    thick_outline,
+)
 from .registry import FigureKind, register
 from .values import MAX_CAPTION_TERMS, format_value, join_terms
 
@@ -373,21 +388,11 @@ class SpreadFigure:
 
     def finish(self, lay: Layout, bottom: float, right: float, margin: int) -> None:
         """The notes and the caption under the grids; the canvas size."""
-        s, th = self.s, self.theme
-        y = bottom + 0.2 * s
-        widths = [right + margin]
-        for line in self.notes():
-            lay.texts.append(label((margin, y + 0.45 * s), line, self.head, th, Z_TEXT))
-            widths.append(margin + text_width(line, self.head, "sans") + margin)
-            y += 0.6 * s
-        if self.options.caption:
-            captions = [self.caption(n) for n in range(self.n_steps)]
-            widths.append(max(text_width(c, 0.42 * s, "serif") for c in captions) + 2 * margin)
-            lay.caption_xy = (0.0, y + 0.55 * s)
-            y += 0.9 * s
-        lay.width = round(max(widths))
-        lay.height = round(y + margin)
-        lay.caption_xy = (lay.width / 2, lay.caption_xy[1])
+        notes, widths, y = note_lines(self.notes(), margin, bottom + 0.2 * self.s, self.s, self.head, self.theme,
+                                      Z_TEXT)
+        lay.texts += notes
+        captions = [self.caption(n) for n in range(self.n_steps)] if self.options.caption else []
+        lay.width, lay.height, lay.caption_xy = caption_row([right + margin, *widths], y, captions, margin, self.s)
 
     # -- static -------------------------------------------------------------------------------------------
 
@@ -438,8 +443,7 @@ class SpreadFigure:
             if self.options.numbers:
                 prims += self.sums_frame(lay, n)
             if self.options.caption:
-                prims.append(Text(xy=lay.caption_xy, text=self.caption(n), size=0.42 * s, color=th.caption,
-                                  font="serif", z=Z_MARK))
+                prims.append(caption_text(lay.caption_xy, self.caption(n), s, th, Z_MARK))
             return tuple(prims)
 
         return frame
@@ -475,19 +479,12 @@ class SpreadFigure:
                 prims += self.shares_text(grid, [t for t, g in zip(taps, got[j]) if g],
                                           self.sp.amounts[n, j][got[j]])
         if self.nd == 1:
-            prims += self.hairlines(cell, lay.canvases[int(self.sp.channels[n, 0])], window)
+            prims += hairlines(cell, lay.canvases[int(self.sp.channels[n, 0])], window, th, Z_LINES)
         return prims
 
     def shares_text(self, grid: CellGrid, cells: list[tuple[int, int]], values: np.ndarray) -> list[Primitive]:
         """Each share as a ``+n`` subscript at the bottom-right of the cell it lands on."""
-        out: list[Primitive] = []
-        for (r, q), v in zip(cells, values):
-            text = format_value(float(v))
-            text = text if text.startswith("−") else "+" + text
-            x, y = grid.corner(r, q)
-            out.append(Text(xy=(x + 0.94 * self.s, y + 0.96 * self.s), text=text, size=self.small,
-                            color=self.theme.subscript, anchor="rd", z=Z_MARK))
-        return out
+        return [subscript(grid, r, q, signed(v), self.small, self.theme, Z_MARK) for (r, q), v in zip(cells, values)]
 
     def kernel_frame(self, lay: Layout, co: int) -> list[Primitive]:
         """The kernels output channel ``co`` applies, named and (numbers) written: several channels only."""
@@ -502,12 +499,6 @@ class SpreadFigure:
             if self.options.numbers:
                 prims += numbers(grid, as_rows(self.kernel[co, j], self.nd), self.text_size, self.theme.text, Z_MARK)
         return prims
-
-    def hairlines(self, cell: tuple[Point, ...], grid: CellGrid, taps: list[tuple[int, int]]) -> list[Primitive]:
-        cols = [t[1] for t in taps]
-        box = grid.box(0, min(cols), 1, max(cols) - min(cols) + 1)
-        return [Segment(start=a, end=b, color=self.theme.connector, width=1.0, z=Z_LINES, antialias=False)
-                for a, b in ((cell[3], box[0]), (cell[2], box[1]))]
 
     def fold_frame(self, lay: Layout) -> list[Primitive]:
         """Every padding cell that copies an input cell, and that input cell, shaded."""
@@ -574,11 +565,7 @@ class SpreadFigure:
                      narration=lambda i: self.caption(self.step_of(i)), links=lambda: self.links(lay))
 
     def regions(self, lay: Layout) -> dict[str, object]:
-        def per_channel(grids: dict[int, CellGrid]) -> object:
-            centers = {c: g.centers() for c, g in grids.items()}
-            return centers[0] if len(centers) == 1 else centers
-
-        return {"input_centers": per_channel(lay.grads), "output_centers": per_channel(lay.canvases),
+        return {"input_centers": centers_by_channel(lay.grads), "output_centers": centers_by_channel(lay.canvases),
                 "kernel_centers": [g.centers() for g in lay.kernels], "canvas_role": self.role, "spread": self.sp,
                 "order": self.order, "named_planes": True}
 

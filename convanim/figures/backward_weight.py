@@ -41,7 +41,19 @@ from .backward import (
 from .footprint import canvas_key
 from .geometry import as_rows, rc, shade, tint
 from .links import cells_group, per_frame
-from .panels import CellGrid, fills, fit_size, label, lines, numbers, thick_outline
+from .panels import (
+    CellGrid,
+    caption_row,
+    caption_text,
+    fills,
+    fit_size,
+    label,
+    lines,
+    note_lines,
+    numbers,
+    subscript,
+    thick_outline,
+)
 from .registry import FigureKind, register
 from .values import elide, format_value
 
@@ -186,21 +198,12 @@ class WeightFigure:
         return x + (self.shape[1] - 1) * pitch + pitch - gap
 
     def finish(self, lay: Layout, bottom: float, right: float, margin: int) -> None:
-        s, th = self.s, self.theme
-        y = bottom + 0.2 * s
-        widths = [right + margin]
-        for line in self.notes():
-            lay.texts.append(label((margin, y + 0.45 * s), line, self.head, th, Z_TEXT))
-            widths.append(margin + text_width(line, self.head, "sans") + margin)
-            y += 0.6 * s
-        if self.options.caption:
-            captions = [self.caption(f) for f in range(self.n_steps)]
-            widths.append(max(text_width(c, 0.42 * s, "serif") for c in captions) + 2 * margin)
-            lay.caption_xy = (0.0, y + 0.55 * s)
-            y += 0.9 * s
-        lay.width = round(max(widths))
-        lay.height = round(y + margin)
-        lay.caption_xy = (lay.width / 2, lay.caption_xy[1])
+        """The notes and the caption under the grids; the canvas size."""
+        notes, widths, y = note_lines(self.notes(), margin, bottom + 0.2 * self.s, self.s, self.head, self.theme,
+                                      Z_TEXT)
+        lay.texts += notes
+        captions = [self.caption(f) for f in range(self.n_steps)] if self.options.caption else []
+        lay.width, lay.height, lay.caption_xy = caption_row([right + margin, *widths], y, captions, margin, self.s)
 
     # -- static and frames --------------------------------------------------------------------------------
 
@@ -245,18 +248,15 @@ class WeightFigure:
             prims: list[Primitive] = [shade(grid.cell(r, q), th, Z_SHADE) for r, q in cells]
             prims += [shade(gy.cell(r, q), th, Z_SHADE) for r, q in np.ndindex(*gy.shape)]
             if self.options.numbers:
-                for (r, q), g in zip(cells, self.wg.grad_output[co].ravel()):
-                    x0, y0 = grid.corner(r, q)
-                    prims.append(Text(xy=(x0 + 0.94 * s, y0 + 0.96 * s), text=format_value(float(g)), size=self.small,
-                                      color=th.subscript, anchor="rd", z=Z_MARK))
+                prims += [subscript(grid, r, q, format_value(float(g)), self.small, th, Z_MARK)
+                          for (r, q), g in zip(cells, self.wg.grad_output[co].ravel())]
             a, b, *tap = self.weight_of(f)
             kgrid = lay.kernels[(a, b)]
             cell = kgrid.cell(*rc(tap, self.nd))
             prims += [shade(cell, th, Z_SHADE), *thick_outline(cell, th, s, Z_MARK)]
             prims += self.filled(lay, f)
             if self.options.caption:
-                prims.append(Text(xy=lay.caption_xy, text=self.caption(f), size=0.42 * s, color=th.caption,
-                                  font="serif", z=Z_MARK))
+                prims.append(caption_text(lay.caption_xy, self.caption(f), s, th, Z_MARK))
             return tuple(prims)
 
         return frame

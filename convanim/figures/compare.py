@@ -14,11 +14,11 @@ from ..config.model import Config
 from ..core.errors import SpecError
 from ..core.limits import Footprint
 from ..core.options import Compare
-from ..core.scene import Links, Point, Primitive, Scene, Segment, Text
+from ..core.scene import Links, Point, Primitive, Scene, Segment, Text, shift
 from ..core.spec import ConvSpec
 from ..core.text import text_width, wrap_text
 from .fit import word_size
-from .geometry import shift, shift_region
+from .geometry import shift_region
 from .links import merge
 from .registry import FigureKind, kind_of, kinds, register
 

@@ -14,9 +14,9 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from ..core.scene import CellGroup, Links, Primitive, Scene, Text
+from ..core.scene import CellGroup, Links, Primitive, Scene, Text, shift
 from ..core.text import fit_equation, text_box, text_width, wrap_text
-from .geometry import shift, shift_region
+from .geometry import shift_region
 
 MIN_TEXT_PX = 10.0  # no text is drawn smaller than this many pixels (its em)...
 TEXT_RATIO = 100.0  # ... nor smaller than the image's longer side over this: readable when the image is shrunk

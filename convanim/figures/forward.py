@@ -21,11 +21,11 @@ from ..core.arithmetic import forward_of
 from ..core.errors import SpecError
 from ..core.limits import Footprint
 from ..core.options import Compare, View
-from ..core.scene import Links, Primitive, Scene, Segment, Text
+from ..core.scene import Links, Primitive, Scene, Segment, Text, shift
 from ..core.spec import ConvSpec
 from ..core.text import text_width
 from ..core.words import dims, per_axis
-from .geometry import shift, shift_region
+from .geometry import shift_region
 from .links import merge, paced
 from .registry import FigureKind, kind_of, register
 

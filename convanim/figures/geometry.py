@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -290,15 +290,6 @@ def runs(values: Iterable[int]) -> list[tuple[int, int]]:
 
 
 # ---------------------------------------------------------------- moving whole scenes
-
-def shift(prim: Primitive, dx: float, dy: float) -> Primitive:
-    """A primitive moved by (dx, dy) pixels."""
-    if isinstance(prim, Polygon):
-        return replace(prim, points=tuple((x + dx, y + dy) for x, y in prim.points))
-    if isinstance(prim, Segment):
-        return replace(prim, start=(prim.start[0] + dx, prim.start[1] + dy), end=(prim.end[0] + dx, prim.end[1] + dy))
-    return replace(prim, xy=(prim.xy[0] + dx, prim.xy[1] + dy))
-
 
 def shift_region(key: str, value: Any, dx: float, dy: float) -> Any:
     """Region values moved with their scene: point arrays (``*_centers``) and points (``*_xy``)."""

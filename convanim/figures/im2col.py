@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..config.model import Config
-from ..core.arithmetic import describe
 from ..core.arithmetic import info_lines as layer_info_lines
-from ..core.limits import Footprint
-from ..core.options import Reveal, View
-from ..core.scene import CellRef, Links, Point, Primitive, Scene, Text
+from ..core.options import View
+from ..core.scene import CellRef, Links, Point, Primitive, Text
 from ..core.spec import ConvSpec
-from ..core.text import text_width
 from ..core.words import dims
 from ..engine import Role, Trace, simulate
 from ..engine.matrix import kernel_matrix, kernel_taps, patch_matrix
@@ -39,6 +36,8 @@ from .matrix import (
     Z_MARK,
     Z_SHADE,
     Z_TEXT,
+    GridsMatrixFigure,
+    GridsMatrixView,
     Insets,
     check_matrix_view,
     heading_lines,
@@ -47,8 +46,8 @@ from .matrix import (
     place_insets,
     vector_column,
 )
-from .panels import CellGrid, fit_size, numbers, thick_outline
-from .registry import FigureKind, register
+from .panels import CellGrid, caption_text, centers_by_channel, numbers, thick_outline
+from .registry import register
 from .values import elide, format_value
 
 
@@ -70,7 +69,7 @@ class Im2colLayout:
     caption_xy: Point = (0.0, 0.0)
 
 
-class Im2colFigure:
+class Im2colFigure(GridsMatrixFigure):
     """Layout and frames of the im2col view."""
 
     def __init__(self, config: Config):
@@ -86,14 +85,8 @@ class Im2colFigure:
         self.role = as_rows(self.trace.grid.role, self.nd)
         self.n_frames = self.rows + self.options.hold_last
         self.numbers = self.options.numbers
-        texts = [format_value(float(v)) for v in {*self.p.ravel().tolist(), *self.k.ravel().tolist(),
-                                                    *self.y.ravel().tolist()}]
-        if self.trace.bias is not None:
-            texts += [format_value(float(v)) for v in self.trace.bias]
-        self.s = float(self.options.scale or (max(30, 11 * max(len(t) for t in texts)) if self.numbers else 18))
-        self.size = fit_size(texts, self.s) if self.numbers else None
-        self.small = max(9.0, 0.3 * self.s)
-        self.head = max(12.0, 0.42 * self.s)
+        self.fit_sizes([format_value(float(v)) for v in {*self.p.ravel().tolist(), *self.k.ravel().tolist(),
+                                                           *self.y.ravel().tolist()}])
 
     def headings(self) -> list[str]:
         spec = self.spec
@@ -145,18 +138,7 @@ class Im2colFigure:
                                   (self.rows + spec.out_channels + 3) * s)
         lay.texts += lay.insets.texts
         right = self.place_matrices(lay, margin + lay.insets.width + 1.2 * s, y)
-        bottom = max(lay.insets.bottom, lay.patches.bottom + 0.4 * s)  # type: ignore[union-attr]
-        widths = [right + margin, *(margin + text_width(t.text, self.head, "sans") + margin for t in heads)]  # type: ignore[union-attr]
-        if self.options.caption:
-            captions = [self.caption(r) for r in range(self.rows)]
-            widths.append(max(text_width(c, 0.42 * s, "serif") for c in captions) + 2 * margin)
-            lay.caption_xy = (0.0, bottom + 0.45 * s)
-            bottom += 0.9 * s
-        lay.width, lay.height = round(max(widths)), round(bottom + margin)
-        lay.caption_xy = (lay.width / 2, lay.caption_xy[1])
-        if self.options.labels:
-            lay.texts.append(Text(xy=(lay.width / 2, margin + 0.35 * s), text=describe(spec), size=0.4 * s,
-                                  color=th.caption, font="sans", z=Z_TEXT))
+        self.finish(lay, heads, right, max(lay.insets.bottom, lay.patches.bottom + 0.4 * s), margin)  # type: ignore[union-attr]
         return lay
 
     def tap_labels(self) -> list[str]:
@@ -196,9 +178,6 @@ class Im2colFigure:
         return lay.out.right
 
     # -- static and frames ---------------------------------------------------------------------------------
-
-    def reveal(self, row: int) -> int:
-        return row if self.options.reveal is Reveal.PROGRESSIVE else 0
 
     def static(self, lay: Im2colLayout) -> list[Primitive]:
         th, spec = self.theme, self.spec
@@ -251,18 +230,10 @@ class Im2colFigure:
                 cell = grid.cell(*rc(steps[co * per + row].position, self.nd))
                 prims += [shade(cell, th, Z_SHADE), *thick_outline(cell, th, s, Z_MARK)]
             if self.options.caption:
-                prims.append(Text(xy=lay.caption_xy, text=self.caption(row), size=0.42 * s, color=th.caption,
-                                  font="serif", z=Z_MARK))
+                prims.append(caption_text(lay.caption_xy, self.caption(row), s, th, Z_MARK))
             return tuple(prims)
 
         return frame
-
-    def scene(self) -> Scene:
-        lay = self.layout()
-        return Scene(width=lay.width, height=lay.height, background=self.theme.background,
-                     static=tuple(self.static(lay)), n_frames=self.n_frames, frame=self.frame_fn(lay),
-                     dynamic_z=frozenset({Z_SHADE, Z_MARK}), regions=self.regions(lay),
-                     narration=lambda i: self.caption(min(i, self.rows - 1)), links=lambda: self.links(lay))
 
     def links(self, lay: Im2colLayout) -> Links:
         """The drawn input and output grids, P (one row per patch), Kᵀ, Y (and b) as cell groups: P[l, j] copies
@@ -271,10 +242,7 @@ class Im2colFigure:
         pm, km, out, insets = lay.patches, lay.kernel, lay.out, lay.insets
         assert pm is not None and km is not None and out is not None and insets is not None
         spec, c_out = self.spec, self.spec.out_channels
-        groups = [cells_group("input" + (f" channel {c}" if spec.in_channels > 1 else ""), g.shape, g.cell)
-                  for c, g in insets.inputs.items()]
-        groups += [cells_group("output" + (f" channel {c}" if c_out > 1 else ""), g.shape, g.cell)
-                   for c, g in insets.outputs.items()]
+        groups = self.inset_groups(insets)
         g_p, g_k, g_y = len(groups), len(groups) + 1, len(groups) + 2
         groups += [cells_group("P", pm.shape, pm.cell), cells_group("Kᵀ", km.shape, km.cell),
                    cells_group("Y", out.shape, out.cell)]
@@ -305,20 +273,20 @@ class Im2colFigure:
     def regions(self, lay: Im2colLayout) -> dict[str, object]:
         """Cell centres per grid, the matrices, and per frame the P row read and the Y row written."""
         assert lay.patches is not None and lay.kernel is not None and lay.out is not None and lay.insets is not None
-        ins = {c: g.centers() for c, g in lay.insets.inputs.items()}
-        outs = {c: g.centers() for c, g in lay.insets.outputs.items()}
-        return {"input_centers": ins[0] if len(ins) == 1 else ins, "output_centers": outs[0] if len(outs) == 1
-                else outs, "input_role": self.role, "patches_centers": lay.patches.centers(),
-                "kernel_centers": lay.kernel.centers(), "y_centers": lay.out.centers(), "patches": self.p,
-                "kernel": self.k, "trace": self.trace, "named_planes": True,
+        return {"input_centers": centers_by_channel(lay.insets.inputs),
+                "output_centers": centers_by_channel(lay.insets.outputs), "input_role": self.role,
+                "patches_centers": lay.patches.centers(), "kernel_centers": lay.kernel.centers(),
+                "y_centers": lay.out.centers(), "patches": self.p, "kernel": self.k, "trace": self.trace,
+                "named_planes": True,
                 "reads": tuple({"patches": np.array([r])} for r in range(self.rows)),
                 "writes": tuple({"y": np.array([r])} for r in range(self.rows))}
 
 
-class Im2colView(FigureKind):
+class Im2colView(GridsMatrixView):
     """``view: im2col``: one frame per row of the patch matrix."""
 
     name = "im2col"
+    figure = Im2colFigure
 
     def applies(self, config: Config) -> bool:
         return config.render.view is View.IM2COL
@@ -329,15 +297,6 @@ class Im2colView(FigureKind):
 
     def steps(self, config: Config) -> int:
         return im2col_shape(config.spec)[0]
-
-    def scene(self, config: Config) -> Scene:
-        return Im2colFigure(config).scene()
-
-    def footprint(self, config: Config) -> Footprint:
-        """The laid-out canvas itself: ``check`` has bounded the matrix to a readable size, so simulating and
-        placing it costs a few milliseconds."""
-        lay = Im2colFigure(config).layout()
-        return replace(super().footprint(config), canvas=(lay.width, lay.height))
 
     def info_lines(self, config: Config) -> list[str]:
         rows, cols = im2col_shape(config.spec)

@@ -14,8 +14,10 @@ small beneath the grids with the current column marked: each column of C is a ro
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -24,8 +26,8 @@ from ..core.arithmetic import describe, forward_of
 from ..core.arithmetic import info_lines as layer_info_lines
 from ..core.errors import SpecError
 from ..core.limits import Footprint
-from ..core.options import Reveal, Style, View
-from ..core.scene import CellRef, Links, Point, Primitive, Scene, Text
+from ..core.options import RenderOptions, Reveal, Style, View
+from ..core.scene import CellGroup, CellRef, Links, Point, Primitive, Scene, Text
 from ..core.spec import ConvSpec
 from ..core.text import text_width
 from ..core.theme import Theme
@@ -36,7 +38,18 @@ from .alt import alt_text
 from .geometry import as_rows, output_cell, shade, shape2, tint
 from .links import cells_group, per_frame
 from .matrices import MAX_MATRIX, block_lines, column_labels, entries, index_labels, light_grid, row_labels, widest
-from .panels import CellGrid, fills, fit_size, label, lines, numbers, thick_outline
+from .panels import (
+    CellGrid,
+    caption_row,
+    caption_text,
+    centers_by_channel,
+    fills,
+    fit_size,
+    label,
+    lines,
+    numbers,
+    thick_outline,
+)
 from .registry import FigureKind, register
 from .values import elide, format_value
 
@@ -156,6 +169,106 @@ def heading_lines(texts: list[str], x: float, y: float, size: float, theme: Them
     return prims, y + 0.3 * size
 
 
+class Foot(Protocol):
+    """A matrix view's layout, as far as its foot is concerned: the canvas, its texts and the caption's place."""
+
+    width: int
+    height: int
+    texts: list[Primitive]
+    caption_xy: Point
+
+
+class GridsMatrixFigure(ABC):
+    """What the matrix and im2col figures share (the grids of the layer beside one row per frame of a matrix):
+    the sizes from the numbers they write, the reveal order, the foot of the layout, the input and output
+    grids' link groups, and the scene. A subclass sets the attributes below and draws the rest."""
+
+    spec: ConvSpec
+    options: RenderOptions
+    theme: Theme
+    trace: Trace
+    rows: int
+    n_frames: int
+    numbers: bool
+    s: float
+    size: float | None
+    small: float
+    head: float
+
+    @abstractmethod
+    def layout(self) -> Any: ...
+
+    @abstractmethod
+    def static(self, lay: Any) -> list[Primitive]: ...
+
+    @abstractmethod
+    def frame_fn(self, lay: Any) -> Callable[[int], tuple[Primitive, ...]]: ...
+
+    @abstractmethod
+    def regions(self, lay: Any) -> dict[str, object]: ...
+
+    @abstractmethod
+    def links(self, lay: Any) -> Links: ...
+
+    @abstractmethod
+    def caption(self, row: int) -> str: ...
+
+    def fit_sizes(self, texts: list[str]) -> None:
+        """The cell side (the widest value's, or ``scale``), the values' size and the words' sizes, for the
+        values ``texts`` and the bias."""
+        if self.trace.bias is not None:
+            texts = texts + [format_value(float(v)) for v in self.trace.bias]
+        self.s = float(self.options.scale or (max(30, 11 * max(len(t) for t in texts)) if self.numbers else 18))
+        self.size = fit_size(texts, self.s) if self.numbers else None
+        self.small = max(9.0, 0.3 * self.s)
+        self.head = max(12.0, 0.42 * self.s)
+
+    def reveal(self, row: int) -> int:
+        return row if self.options.reveal is Reveal.PROGRESSIVE else 0
+
+    def finish(self, lay: Foot, heads: list[Primitive], right: float, bottom: float, margin: int) -> None:
+        """The caption row under ``bottom``, the canvas (as wide as the headings, the grids up to ``right`` and
+        the captions) and the layer's title above everything."""
+        s = self.s
+        widths = [right + margin, *(margin + text_width(t.text, self.head, "sans") + margin for t in heads)]  # type: ignore[union-attr]
+        captions = [self.caption(r) for r in range(self.rows)] if self.options.caption else []
+        lay.width, lay.height, lay.caption_xy = caption_row(widths, bottom, captions, margin, s, gap=0.45)
+        if self.options.labels:
+            lay.texts.append(Text(xy=(lay.width / 2, margin + 0.35 * s), text=describe(self.spec), size=0.4 * s,
+                                  color=self.theme.caption, font="sans", z=Z_TEXT))
+
+    def inset_groups(self, insets: Insets) -> list[CellGroup]:
+        """The input and output grids as cell groups, input channels first (named by channel when several)."""
+        spec = self.spec
+        groups = [cells_group("input" + (f" channel {c}" if spec.in_channels > 1 else ""), g.shape, g.cell)
+                  for c, g in insets.inputs.items()]
+        groups += [cells_group("output" + (f" channel {c}" if spec.out_channels > 1 else ""), g.shape, g.cell)
+                   for c, g in insets.outputs.items()]
+        return groups
+
+    def scene(self) -> Scene:
+        lay = self.layout()
+        return Scene(width=lay.width, height=lay.height, background=self.theme.background,
+                     static=tuple(self.static(lay)), n_frames=self.n_frames, frame=self.frame_fn(lay),
+                     dynamic_z=frozenset({Z_SHADE, Z_MARK}), regions=self.regions(lay),
+                     narration=lambda i: self.caption(min(i, self.rows - 1)), links=lambda: self.links(lay))
+
+
+class GridsMatrixView(FigureKind):
+    """What the matrix and im2col kinds share: their figure's scene, and its canvas as their footprint."""
+
+    figure: ClassVar[Callable[[Config], GridsMatrixFigure]]
+
+    def scene(self, config: Config) -> Scene:
+        return self.figure(config).scene()
+
+    def footprint(self, config: Config) -> Footprint:
+        """The laid-out canvas itself: ``check`` has bounded the matrix to a readable size, so simulating and
+        placing it costs a few milliseconds."""
+        lay = self.figure(config).layout()
+        return replace(super().footprint(config), canvas=(lay.width, lay.height))
+
+
 @dataclass(slots=True)
 class MatrixLayout:
     width: int = 0
@@ -170,7 +283,7 @@ class MatrixLayout:
     caption_xy: Point = (0.0, 0.0)
 
 
-class MatrixFigure:
+class MatrixFigure(GridsMatrixFigure):
     """Layout and frames of the matrix view."""
 
     def __init__(self, config: Config):
@@ -185,14 +298,8 @@ class MatrixFigure:
         self.n_steps = self.rows
         self.n_frames = self.rows + self.options.hold_last
         self.numbers = self.options.numbers
-        texts = [format_value(float(v)) for v in
-                 {*self.matrix[self.taps].tolist(), *self.x.tolist(), *self.y.tolist()}]
-        if self.trace.bias is not None:
-            texts += [format_value(float(v)) for v in self.trace.bias]
-        self.s = float(self.options.scale or (max(30, 11 * max(len(t) for t in texts)) if self.numbers else 18))
-        self.size = fit_size(texts, self.s) if self.numbers else None
-        self.small = max(9.0, 0.3 * self.s)
-        self.head = max(12.0, 0.42 * self.s)
+        self.fit_sizes([format_value(float(v)) for v in
+                        {*self.matrix[self.taps].tolist(), *self.x.tolist(), *self.y.tolist()}])
         self.forward = self.forward_matrix() if spec.transposed else None
 
     def forward_matrix(self) -> np.ndarray:
@@ -258,18 +365,7 @@ class MatrixFigure:
         if self.forward is not None:
             left_bottom = self.place_forward(lay, margin, left_bottom)
         right = self.place_matrix(lay, margin + lay.insets.width + 1.2 * s, y)
-        bottom = max(left_bottom, lay.matrix.bottom + 0.4 * s)  # type: ignore[union-attr]
-        widths = [right + margin, *(margin + text_width(t.text, self.head, "sans") + margin for t in heads)]  # type: ignore[union-attr]
-        if self.options.caption:
-            captions = [self.caption(r) for r in range(self.rows)]
-            widths.append(max(text_width(c, 0.42 * s, "serif") for c in captions) + 2 * margin)
-            lay.caption_xy = (0.0, bottom + 0.45 * s)
-            bottom += 0.9 * s
-        lay.width, lay.height = round(max(widths)), round(bottom + margin)
-        lay.caption_xy = (lay.width / 2, lay.caption_xy[1])
-        if self.options.labels:
-            lay.texts.append(Text(xy=(lay.width / 2, margin + 0.35 * s), text=describe(spec), size=0.4 * s,
-                                  color=th.caption, font="sans", z=Z_TEXT))
+        self.finish(lay, heads, right, max(left_bottom, lay.matrix.bottom + 0.4 * s), margin)  # type: ignore[union-attr]
         return lay
 
     def place_forward(self, lay: MatrixLayout, x: float, y: float) -> float:
@@ -336,9 +432,6 @@ class MatrixFigure:
 
     # -- static and frames ---------------------------------------------------------------------------------
 
-    def reveal(self, row: int) -> int:
-        return row if self.options.reveal is Reveal.PROGRESSIVE else 0
-
     def static(self, lay: MatrixLayout) -> list[Primitive]:
         th, spec = self.theme, self.spec
         m, xr, yc = lay.matrix, lay.x_row, lay.y_col
@@ -392,8 +485,7 @@ class MatrixFigure:
                 box = lay.forward.box(0, row, lay.forward.shape[0], 1)
                 prims += [shade(box, th, Z_SHADE), *thick_outline(box, th, lay.forward.s * 0.6, Z_MARK)]
             if self.options.caption:
-                prims.append(Text(xy=lay.caption_xy, text=self.caption(row), size=0.42 * s, color=th.caption,
-                                  font="serif", z=Z_MARK))
+                prims.append(caption_text(lay.caption_xy, self.caption(row), s, th, Z_MARK))
             return tuple(prims)
 
         return frame
@@ -402,23 +494,13 @@ class MatrixFigure:
         idx = np.unravel_index(flat, size)
         return (0, int(idx[0])) if len(size) == 1 else (int(idx[0]), int(idx[1]))
 
-    def scene(self) -> Scene:
-        lay = self.layout()
-        return Scene(width=lay.width, height=lay.height, background=self.theme.background,
-                     static=tuple(self.static(lay)), n_frames=self.n_frames, frame=self.frame_fn(lay),
-                     dynamic_z=frozenset({Z_SHADE, Z_MARK}), regions=self.regions(lay),
-                     narration=lambda i: self.caption(min(i, self.rows - 1)), links=lambda: self.links(lay))
-
     def links(self, lay: MatrixLayout) -> Links:
         """The input and output grids, x, C, y (and b) as cell groups: x[c] is input cell c; y[r] reads row r's
         taps of C, the x entries they multiply (and b[r]); an output cell is y's entry; frame r computes y[r]."""
         m, xr, yc, insets = lay.matrix, lay.x_row, lay.y_col, lay.insets
         assert m is not None and xr is not None and yc is not None and insets is not None
         spec = self.spec
-        groups = [cells_group("input" + (f" channel {c}" if spec.in_channels > 1 else ""), g.shape, g.cell)
-                  for c, g in insets.inputs.items()]
-        groups += [cells_group("output" + (f" channel {c}" if spec.out_channels > 1 else ""), g.shape, g.cell)
-                   for c, g in insets.outputs.items()]
+        groups = self.inset_groups(insets)
         g_x, g_m, g_y = len(groups), len(groups) + 1, len(groups) + 2
         groups += [cells_group("x", xr.shape, xr.cell), cells_group(self.name, m.shape, m.cell),
                    cells_group("y", yc.shape, yc.cell)]
@@ -447,20 +529,19 @@ class MatrixFigure:
     def regions(self, lay: MatrixLayout) -> dict[str, object]:
         """Cell centres per grid, the matrix, and per frame the entries read (x columns) and written (y row)."""
         assert lay.matrix is not None and lay.x_row is not None and lay.y_col is not None and lay.insets is not None
-        ins = {c: g.centers() for c, g in lay.insets.inputs.items()}
-        outs = {c: g.centers() for c, g in lay.insets.outputs.items()}
-        return {"input_centers": ins[0] if len(ins) == 1 else ins, "output_centers": outs[0] if len(outs) == 1
-                else outs, "matrix_centers": lay.matrix.centers(), "x_centers": lay.x_row.centers()[0],
-                "y_centers": lay.y_col.centers()[:, 0], "matrix": self.matrix, "taps": self.taps,
-                "trace": self.trace, "named_planes": True,
+        return {"input_centers": centers_by_channel(lay.insets.inputs),
+                "output_centers": centers_by_channel(lay.insets.outputs), "matrix_centers": lay.matrix.centers(),
+                "x_centers": lay.x_row.centers()[0], "y_centers": lay.y_col.centers()[:, 0], "matrix": self.matrix,
+                "taps": self.taps, "trace": self.trace, "named_planes": True,
                 "reads": tuple({"x": np.flatnonzero(self.taps[r])} for r in range(self.rows)),
                 "writes": tuple({"y": np.array([r])} for r in range(self.rows))}
 
 
-class MatrixView(FigureKind):
+class MatrixView(GridsMatrixView):
     """``view: matrix``: one frame per row of C."""
 
     name = "matrix"
+    figure = MatrixFigure
 
     def applies(self, config: Config) -> bool:
         return config.render.view is View.MATRIX
@@ -471,15 +552,6 @@ class MatrixView(FigureKind):
 
     def steps(self, config: Config) -> int:
         return matrix_shape(config.spec)[0]
-
-    def scene(self, config: Config) -> Scene:
-        return MatrixFigure(config).scene()
-
-    def footprint(self, config: Config) -> Footprint:
-        """The laid-out canvas itself: ``check`` has bounded the matrix to a readable size, so simulating and
-        placing it costs a few milliseconds."""
-        lay = MatrixFigure(config).layout()
-        return replace(super().footprint(config), canvas=(lay.width, lay.height))
 
     def info_lines(self, config: Config) -> list[str]:
         rows, cols = matrix_shape(config.spec)

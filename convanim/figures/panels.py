@@ -1,4 +1,5 @@
-"""Flat grids of cells placed in pixels, for the scatter, matrix and im2col views: cells, fills, grid lines, text.
+"""Flat grids of cells placed in pixels, for the scatter, matrix and im2col views and the gradients drawn as grids:
+cells, fills, grid lines, text, and the notes and caption row under the grids.
 
 A ``CellGrid`` is a block of square cells with a pitch (the distance from one cell to the next, at least the
 cell side): a 1-D scatter spaces its input cells ``stride`` cells apart, every other grid is contiguous.
@@ -7,7 +8,7 @@ Pure geometry and primitives; no convolution here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,3 +121,63 @@ def fit_size(texts: list[str], s: float, font: str = "serif") -> float:
 def label(xy: Point, text: str, size: float, theme: Theme, z: int, anchor: str = "ls") -> Text:
     """A panel heading or note in the sans font, in the caption colour."""
     return Text(xy=xy, text=text, size=size, color=theme.caption, anchor=anchor, font="sans", z=z)
+
+
+def subscript(grid: CellGrid, r: int, c: int, text: str, size: float, theme: Theme, z: int) -> Text:
+    """A small number at the bottom-right of cell ``(r, c)``: a share or product added there, a value it meets."""
+    x, y = grid.corner(r, c)
+    return Text(xy=(x + 0.94 * grid.s, y + 0.96 * grid.s), text=text, size=size, color=theme.subscript, anchor="rd",
+                z=z)
+
+
+def signed(v: float) -> str:
+    """A value with its sign always written (``+2``, ``−1``): a term added onto a sum."""
+    text = format_value(float(v))
+    return text if text.startswith("−") else "+" + text
+
+
+def hairlines(cell: tuple[Point, ...], grid: CellGrid, cells: Sequence[tuple[int, int]], theme: Theme,
+              z: int) -> list[Primitive]:
+    """conv_arithmetic's thin lines, from the bottom corners of a 1-D ``cell`` down to both ends of the run of
+    ``grid``'s ``cells`` (row, column) it reaches."""
+    cols = [t[1] for t in cells]
+    box = grid.box(0, min(cols), 1, max(cols) - min(cols) + 1)
+    return [Segment(start=a, end=b, color=theme.connector, width=1.0, z=z, antialias=False)
+            for a, b in ((cell[3], box[0]), (cell[2], box[1]))]
+
+
+def centers_by_channel(grids: Mapping[int, CellGrid]) -> object:
+    """The cell centres of one grid per channel: the array itself for one channel, else a dict by channel."""
+    centers = {c: g.centers() for c, g in grids.items()}
+    return centers[0] if len(centers) == 1 else centers
+
+
+def note_lines(notes: Sequence[str], margin: float, y: float, s: float, size: float, theme: Theme,
+               z: int) -> tuple[list[Primitive], list[float], float]:
+    """Notes under the grids from ``y`` down, one line each: their texts, the canvas width each needs (the
+    margin on both sides) and the y under them."""
+    texts: list[Primitive] = []
+    widths = []
+    for line in notes:
+        texts.append(label((margin, y + 0.45 * s), line, size, theme, z))
+        widths.append(margin + text_width(line, size, "sans") + margin)
+        y += 0.6 * s
+    return texts, widths, y
+
+
+def caption_row(widths: Sequence[float], y: float, captions: Sequence[str], margin: float, s: float,
+                gap: float = 0.55) -> tuple[int, int, Point]:
+    """The canvas under everything placed down to ``y``, with a row for the frames' captions (if any; ``gap·s``
+    down to their baseline, as wide as the widest): its width, height and where the caption is centred."""
+    caption_y = 0.0
+    if captions:
+        widths = [*widths, max(text_width(c, 0.42 * s, "serif") for c in captions) + 2 * margin]
+        caption_y = y + gap * s
+        y += 0.9 * s
+    width = round(max(widths))
+    return width, round(y + margin), (width / 2, caption_y)
+
+
+def caption_text(xy: Point, text: str, s: float, theme: Theme, z: int) -> Text:
+    """A frame's caption (its equation) centred at ``xy``, in the serif font."""
+    return Text(xy=xy, text=text, size=0.42 * s, color=theme.caption, font="serif", z=z)

@@ -34,7 +34,22 @@ from ..engine.scatter import Cell, Scatter, scatter_of
 from .alt import alt_text
 from .geometry import as_rows, edges_over_padding, grid_width, rc, shade, tint
 from .links import cells_group, per_frame
-from .panels import CellGrid, fills, fit_size, label, lines, numbers, thick_outline
+from .panels import (
+    CellGrid,
+    caption_row,
+    caption_text,
+    centers_by_channel,
+    fills,
+    fit_size,
+    hairlines,
+    label,
+    lines,
+    note_lines,
+    numbers,
+    signed,
+    subscript,
+    thick_outline,
+)
 from .registry import FigureKind, register
 from .steps import FrameGrid
 from .values import format_value
@@ -271,25 +286,16 @@ class ScatterFigure:
     def finish(self, lay: Layout, bottom: float, right: float, margin: int) -> None:
         """The notes, legend and caption under the grids; the canvas size."""
         s, th = self.s, self.theme
-        y = bottom + 0.2 * s
-        widths = [right + margin]
-        for line in self.notes():
-            lay.texts.append(label((margin, y + 0.45 * s), line, self.head, th, Z_TEXT))
-            widths.append(margin + text_width(line, self.head, "sans") + margin)
-            y += 0.6 * s
+        notes, widths, y = note_lines(self.notes(), margin, bottom + 0.2 * s, s, self.head, th, Z_TEXT)
+        lay.texts += notes
+        widths.append(right + margin)
         if self.options.overlaps:
             legend, end = self.legend(margin, y + 0.15 * s)
             lay.texts += legend
             widths.append(end + margin)
             y += 0.9 * s
-        if self.options.caption:
-            captions = [self.caption(n) for n in range(self.n_steps)]
-            widths.append(max(text_width(c, 0.42 * s, "serif") for c in captions) + 2 * margin)
-            lay.caption_xy = (0.0, y + 0.55 * s)
-            y += 0.9 * s
-        lay.width = round(max(widths))
-        lay.height = round(y + margin)
-        lay.caption_xy = (lay.width / 2, lay.caption_xy[1])
+        captions = [self.caption(n) for n in range(self.n_steps)] if self.options.caption else []
+        lay.width, lay.height, lay.caption_xy = caption_row(widths, y, captions, margin, s)
         if self.options.labels:
             lay.texts.append(Text(xy=(lay.width / 2, margin + 0.32 * s), text=describe(self.spec), size=0.4 * s,
                                   color=th.caption, font="sans", z=Z_TEXT))
@@ -403,14 +409,13 @@ class ScatterFigure:
             for j, co in enumerate(outs):
                 prims += self.stamp_frame(lay.canvases[co], taps, self.sc.contributions[n, j])
             if self.nd == 1:
-                prims += self.hairlines(inp.cell(r, q), lay.canvases[outs[0]], taps)
+                prims += hairlines(inp.cell(r, q), lay.canvases[outs[0]], taps, th, Z_LINES)
             if self.options.overlaps:
                 prims += self.count_frame(lay, n)
             if self.options.numbers:
                 prims += self.sums_frame(lay, n)
             if self.options.caption:
-                prims.append(Text(xy=lay.caption_xy, text=self.caption(n), size=0.42 * s, color=th.caption,
-                                  font="serif", z=Z_MARK))
+                prims.append(caption_text(lay.caption_xy, self.caption(n), s, th, Z_MARK))
             return tuple(prims)
 
         return frame
@@ -439,20 +444,8 @@ class ScatterFigure:
         for e0, f0, e1, f1, _ in edges_over_padding(taps, self.role != Cell.CROPPED):
             prims.append(Segment(start=plane.at(e0, f0), end=plane.at(e1, f1), color=th.grid, width=width, z=Z_MARK))
         if self.options.numbers:
-            for (r, q), v in zip(taps, products):
-                text = format_value(float(v))
-                text = text if text.startswith("−") else "+" + text
-                x, y = grid.corner(r, q)
-                prims.append(Text(xy=(x + 0.94 * s, y + 0.96 * s), text=text, size=self.small, color=th.subscript,
-                                  anchor="rd", z=Z_MARK))
+            prims += [subscript(grid, r, q, signed(v), self.small, th, Z_MARK) for (r, q), v in zip(taps, products)]
         return prims
-
-    def hairlines(self, cell: tuple[Point, ...], grid: CellGrid, taps: list[tuple[int, int]]) -> list[Primitive]:
-        """conv_arithmetic's thin lines, here from a 1-D input cell down to both ends of its stamp."""
-        cols = [t[1] for t in taps]
-        box = grid.box(0, min(cols), 1, max(cols) - min(cols) + 1)
-        return [Segment(start=a, end=b, color=self.theme.connector, width=1.0, z=Z_LINES, antialias=False)
-                for a, b in ((cell[3], box[0]), (cell[2], box[1]))]
 
     def count_frame(self, lay: Layout, n: int) -> list[Primitive]:
         count = as_rows(self.sc.overlaps(n), self.nd)
@@ -509,11 +502,7 @@ class ScatterFigure:
     def regions(self, lay: Layout) -> dict[str, object]:
         """Cell centres per grid, the engine's Scatter, and per frame the input cell read and canvas cells written
         (canvas coordinates; ``output_origin`` is where output[0] sits on the canvas)."""
-        def per_channel(grids: dict[int, CellGrid]) -> object:
-            centers = {c: g.centers() for c, g in grids.items()}
-            return centers[0] if len(centers) == 1 else centers
-
-        canvas = per_channel(lay.canvases)
+        canvas = centers_by_channel(lay.canvases)
         p = (0, *self.spec.padding) if self.nd == 1 else self.spec.padding
         o = self.spec.output_size if self.nd == 2 else (1, *self.spec.output_size)
         crop = (slice(p[0], p[0] + o[0]), slice(p[1], p[1] + o[1]))
@@ -522,7 +511,7 @@ class ScatterFigure:
         writes = tuple({"canvas": np.concatenate(
             [np.column_stack([np.full(len(self.sc.targets[n]), co), self.sc.targets[n]])
              for co in self.sc.out_channels[n]])} for n in range(self.n_steps))
-        return {"input_centers": per_channel(lay.inputs), "canvas_centers": canvas, "output_centers": output,
+        return {"input_centers": centers_by_channel(lay.inputs), "canvas_centers": canvas, "output_centers": output,
                 "kernel_centers": [g.centers() for g in lay.kernels], "canvas_role": self.role,
                 "output_origin": tuple(self.spec.padding), "scatter": self.sc, "named_planes": True, "reads": reads,
                 "writes": writes}
