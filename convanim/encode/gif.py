@@ -46,19 +46,29 @@ def write_gif(path: str | os.PathLike[str], frames: Iterable[np.ndarray | FrameU
     if not 1 <= len(pal) <= 256:
         raise EncodeError(f"a GIF palette has 1 to 256 colours, got {len(pal)}")
     clear = len(pal) if len(pal) < 256 else None
-    bits = max(1, math.ceil(math.log2(len(pal) + (clear is not None))))
-    table = bytes(v for c in pal for v in c).ljust(3 << bits, b"\0")
     path = Path(path)
     with atomic_path(path) as tmp, open(tmp, "wb") as fp:
         h, w = first.pixels.shape[:2]
-        fp.write(b"GIF89a" + struct.pack("<HHBBB", w, h, 0x80 | (bits - 1) << 4 | (bits - 1), 0, 0) + table)
-        if repeats is not None:
-            fp.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", repeats) + b"\0")
+        head, bits = _header(pal, clear, (h, w), repeats)
+        fp.write(head)
         frames_out = GifFrames(pal, clear, max(2, bits), (h, w))
         for update, cs in zip(itertools.chain([first], stream), ticks(fps, 100) if durations is None else durations):
             fp.write(frames_out.encode(update, cs))
         fp.write(b";")
     return path
+
+
+def _header(pal: list[RGB], clear: int | None, size: tuple[int, int], repeats: int | None,
+            background: int = 0) -> tuple[bytes, int]:
+    """The file's header, screen descriptor, global palette (with room for the ``clear`` index) and loop
+    extension; and the palette's bit depth."""
+    bits = max(1, math.ceil(math.log2(len(pal) + (clear is not None))))
+    table = bytes(v for c in pal for v in c).ljust(3 << bits, b"\0")
+    h, w = size
+    head = b"GIF89a" + struct.pack("<HHBBB", w, h, 0x80 | (bits - 1) << 4 | (bits - 1), background, 0) + table
+    if repeats is not None:
+        head += b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", repeats) + b"\0"
+    return head, bits
 
 
 class GifFrames:
@@ -182,14 +192,11 @@ def _write_transparent(path: str | os.PathLike[str], frames: Iterable[np.ndarray
     pal = [to_rgb(c) for c in palette] if palette is not None else palette_from_frame(first[..., :3])
     pal = pal[:255]
     clear = len(pal)
-    bits = max(1, math.ceil(math.log2(len(pal) + 1)))
-    table = bytes(v for c in pal for v in c).ljust(3 << bits, b"\0")
     path = Path(path)
     with atomic_path(path) as tmp, open(tmp, "wb") as fp:
+        head, bits = _header(pal, clear, first.shape[:2], repeats, background=clear)
+        fp.write(head)
         h, w = first.shape[:2]
-        fp.write(b"GIF89a" + struct.pack("<HHBBB", w, h, 0x80 | (bits - 1) << 4 | (bits - 1), clear, 0) + table)
-        if repeats is not None:
-            fp.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", repeats) + b"\0")
         out = GifFrames(pal, clear, max(2, bits), (h, w))
         for frame, cs in zip(itertools.chain([first], stream), ticks(fps, 100) if durations is None else durations):
             idx = quantize(np.ascontiguousarray(frame[..., :3]), out.lut)

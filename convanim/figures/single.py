@@ -72,9 +72,11 @@ class LayerFigure:
         shown = np.concatenate([self.values[self.role != Role.OVERHANG].ravel(), trace.output.ravel()])
         self.number_em = widest_em(format_value(float(v)) for v in np.unique(shown))
         self.weight_em = None
+        weights: list[str] = []  # the weights written as subscripts, each once
         if self.numbers_shown and not self.spec.is_pool:
             kernel = trace.kernel if trace.kernel is not None else np.zeros(1)
-            self.weight_em = widest_em(format_value(float(v)) for v in np.unique(kernel))
+            weights = [format_value(float(v)) for v in np.unique(kernel)]
+            self.weight_em = widest_em(weights)
         default = float(DEFAULT_SCALE[self.style])
         if self.style is not Style.STACKED:
             default = CellText.cell_for(self.number_em, self.weight_em, default)
@@ -83,9 +85,8 @@ class LayerFigure:
         self.solid = self.role == Role.INPUT
         self.cell_text = CellText.of(self.s, self.number_em, self.weight_em)
         # numbers raised where a wide value would meet the weight written in its cell's corner
-        self.number_lift = 0.0 if self.weight_em is None else self.cell_text.lift(
-            self.s, (format_value(float(v)) for v in np.unique(self.values[self.role != Role.OVERHANG])),
-            (format_value(float(v)) for v in np.unique(kernel)))
+        self.number_lift = 0.0 if not weights else self.cell_text.lift(
+            self.s, (format_value(float(v)) for v in np.unique(self.values[self.role != Role.OVERHANG])), weights)
 
     @property
     def numbers_shown(self) -> bool:
