@@ -16,8 +16,9 @@ from PIL import Image
 
 from convanim.app.pipeline import as_config, load_config, render, scene_of
 from convanim.core.scene import Polygon, Scene, Segment, Text
-from convanim.draw import RasterRenderer, render_updates
+from convanim.draw import FrameUpdate, RasterRenderer, render_updates
 from convanim.draw.tiles import TileStore
+from convanim.encode.common import bbox, updates_of
 from convanim.encode.deflate import ZStream, compressed, zeros
 from convanim.encode.gif import write_gif
 from convanim.encode.lzw import pillow_lzw, runs_lzw
@@ -57,9 +58,13 @@ def test_updates_report_exactly_the_pixels_that_changed(name):
         frame = update.pixels.copy()
         assert not update.pixels.flags.writeable
         if prev is None:
-            assert update.boxes is None  # the first frame is written whole
+            assert update.whole and update.boxes is None and update.points is None  # the first frame: whole
         else:
             truth = (frame != prev).any(axis=2)
+            ys, xs = update.points  # each changed pixel once
+            assert ys.size == int(truth.sum()) and truth[ys, xs].all()
+            assert update.changed == bool(truth.any())
+            assert update.bounds == (None if not truth.any() else bbox(truth))
             seen = np.zeros_like(truth)
             for (y0, y1, x0, x1), mask in zip(update.boxes, update.masks, strict=True):
                 assert mask.shape == (y1 - y0, x1 - x0)
@@ -68,6 +73,22 @@ def test_updates_report_exactly_the_pixels_that_changed(name):
                 seen[y0:y1, x0:x1] = mask
             assert np.array_equal(seen, truth), update.index
         prev = frame
+
+
+def test_plain_frames_report_their_changes_as_points_and_boxes_alike():
+    a = np.zeros((6, 9, 3), np.uint8)
+    b = a.copy()
+    b[1, 2] = 7
+    b[4, 7] = 9
+    whole, update = updates_of([a, b])
+    assert whole.whole and whole.points is None
+    assert update.boxes == ((1, 5, 2, 8),) and update.masks[0].sum() == 2
+    assert sorted(zip(*(v.tolist() for v in update.points))) == [(1, 2), (4, 7)]
+    from_points = FrameUpdate(index=1, pixels=b, points=update.points)
+    assert from_points.boxes == update.boxes and np.array_equal(from_points.masks[0], update.masks[0])
+    assert from_points.bounds == (1, 5, 2, 8) and from_points.changed
+    quiet = FrameUpdate(index=2, pixels=b, points=(np.zeros(0, int), np.zeros(0, int)))
+    assert not quiet.changed and quiet.boxes == () and quiet.bounds is None
 
 
 def test_separate_changes_come_as_separate_boxes():

@@ -8,8 +8,8 @@ touched: base tiles, the dynamic primitives and the bands above each level (a pr
 tile that an opaque band above it covers), converted to uint8 into one frame buffer that is updated in
 place. Nothing per frame is proportional to the canvas: no full-frame copy, compare or composite.
 
-``update(i)`` returns a ``FrameUpdate``: a read-only view of the frame and the rectangles that differ from
-the frame before, with a mask of the pixels that changed in each; encoders write only those. ``frame(i)``
+``update(i)`` returns a ``FrameUpdate``: a read-only view of the frame and what differs from the frame
+before, as the changed pixels or as rectangles with masks (each worked out only if an encoder asks). ``frame(i)``
 and ``render_frames`` give independent copies. Progressive reveal is exact: when frame k reveals
 primitives, only the tiles they cover are redrawn in their band; jumping backwards redraws the bands that
 have reveals.
@@ -25,7 +25,7 @@ import numpy as np
 
 from ..core.scene import Primitive, Scene
 from .coverage import TILE, Cov, color_array, color_of, coverage
-from .frame import Box, FrameUpdate
+from .frame import Box, FrameUpdate, Points
 from .tiles import STRIP, Band, Scratch, to_u8
 
 BASE_TILES = 8192  # static tiles cached for restoring (6 MB)
@@ -170,7 +170,7 @@ class RasterRenderer:
         return work, touched
 
     def update(self, i: int) -> FrameUpdate:
-        """Draw frame ``i`` into the frame buffer; returns it with the rectangles that changed."""
+        """Draw frame ``i`` into the frame buffer; returns it with what changed."""
         if not 0 <= i < max(self.scene.n_frames, 1):
             raise IndexError(f"frame {i} is outside 0..{self.scene.n_frames - 1}")
         static = self._set_static(i)
@@ -258,8 +258,9 @@ class RasterRenderer:
             return FrameUpdate(index=i, pixels=view)
         if diff is None:
             return FrameUpdate(index=i, pixels=view, boxes=(), masks=())
-        boxes, masks = changed_boxes(diff, ty, tx, self.grid, (self.h, self.w))
-        return FrameUpdate(index=i, pixels=view, boxes=boxes, masks=masks)
+        size = (self.h, self.w)
+        return FrameUpdate(index=i, pixels=view, find_points=lambda: tile_points(diff, ty, tx, size),
+                           find_boxes=lambda: changed_boxes(diff, ty, tx, self.grid, size))
 
     def frame(self, i: int) -> np.ndarray:
         """Frame ``i`` as a fresh (height, width, 3) uint8 array."""
@@ -304,6 +305,14 @@ def changed_boxes(diff: np.ndarray, ty: np.ndarray, tx: np.ndarray, grid: tuple[
             boxes.append((r0 * TILE + y0, r0 * TILE + y1, c0 * TILE + x0, c0 * TILE + x1))
             masks.append(mask[y0:y1, x0:x1])
     return tuple(boxes), tuple(masks)
+
+
+def tile_points(diff: np.ndarray, ty: np.ndarray, tx: np.ndarray, size: tuple[int, int]) -> Points:
+    """(rows, columns) of the changed pixels ``diff`` (n, 16, 16) of tiles (ty, tx), inside the frame."""
+    k, py, px = np.nonzero(diff)
+    ys, xs = ty[k] * TILE + py, tx[k] * TILE + px
+    keep = (ys < size[0]) & (xs < size[1])
+    return (ys, xs) if keep.all() else (ys[keep], xs[keep])
 
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:

@@ -17,7 +17,7 @@ from ..core.files import atomic_path
 from ..core.options import RenderOptions
 from ..core.scene import Scene
 from ..draw.frame import FrameUpdate
-from .common import check_fps, durations, frames_for, plays, repeats_for, repeats_of, union, updates_of
+from .common import check_fps, durations, frames_for, plays, repeats_for, repeats_of, updates_of
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -62,10 +62,10 @@ def write_apng(path: str | os.PathLike[str], frames: Iterable[np.ndarray | Frame
         seq, count, actl_at = 0, 0, 0
         for k, update in enumerate(updates_of(frames, alpha=True)):
             frame = update.pixels
-            if update.boxes is None:
+            if update.whole:
                 y0, y1, x0, x1 = 0, frame.shape[0], 0, frame.shape[1]
             else:
-                y0, y1, x0, x1 = union(update.boxes) or (0, 1, 0, 1)
+                y0, y1, x0, x1 = update.bounds or (0, 1, 0, 1)
             ihdr, idat = _encode_png(frame[y0:y1, x0:x1])
             if count == 0:
                 fp.write(_chunk(b"IHDR", ihdr))

@@ -41,7 +41,7 @@ class Yuv420:
         self.v = self.buffer[n * 5 // 4:].reshape(self.h // 2, self.w // 2)
 
     def update(self, update: FrameUpdate) -> None:
-        if update.boxes is None:
+        if update.whole:
             for y in range(0, self.h, 256):
                 self.convert(update.pixels, y, min(y + 256, self.h), 0, self.w)
             return

@@ -61,13 +61,13 @@ class BandedPng:
     def png(self, update: FrameUpdate) -> bytes:
         """The frame as a PNG file's bytes."""
         b = self.BAND
-        changed = [update.boxes is None] * len(self.pieces)
+        changed = [update.whole] * len(self.pieces)
         for y0, y1, _x0, _x1 in update.boxes or ():
             for k in range(y0 // b, (y1 - 1) // b + 1):
                 changed[k] = True
         stream = ZStream()
         for k, piece in enumerate(self.pieces):
-            if changed[k] and update.boxes is not None:  # changing: fast, it may change again
+            if changed[k] and not update.whole:  # changing: fast, it may change again
                 piece, self.settled[k] = self._band(update.pixels, k, 1), False
             elif piece is None or changed[k] or not self.settled[k]:  # new or stopped changing: compress well
                 piece, self.settled[k] = self._band(update.pixels, k, 6), True

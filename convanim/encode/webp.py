@@ -31,7 +31,6 @@ from .common import (
     repeats_for,
     repeats_of,
     ticks,
-    union,
     updates_of,
 )
 
@@ -66,21 +65,19 @@ def frame_picture(update: FrameUpdate, **encoding) -> tuple[int, int, int, int, 
     """(x, y, width, height, chunks, blend) of one animation frame: the whole first frame, else the even-
     aligned rectangle around the changes with the unchanged pixels transparent."""
     h, w = update.pixels.shape[:2]
-    if update.boxes is None:
+    if update.whole:
         return 0, 0, w, h, picture(update.pixels, **encoding), False
-    if update.pixels.shape[2] == 4 and update.boxes:  # RGBA: the rectangle replaces what was there, alpha too
-        y0, y1, x0, x1 = union(update.boxes)
-        y0, x0 = y0 - y0 % 2, x0 - x0 % 2
-        return x0, y0, x1 - x0, y1 - y0, picture(update.pixels[y0:y1, x0:x1], **encoding), False
-    if not update.boxes:  # nothing changed: one transparent pixel
+    bounds = update.bounds
+    if bounds is None:  # nothing changed: one transparent pixel
         return 0, 0, 1, 1, picture(np.zeros((1, 1, 4), np.uint8), **encoding), True
-    y0, y1, x0, x1 = union(update.boxes)
+    y0, y1, x0, x1 = bounds
     y0, x0 = y0 - y0 % 2, x0 - x0 % 2  # frame offsets are stored halved
+    if update.pixels.shape[2] == 4:  # RGBA: the rectangle replaces what was there, alpha too
+        return x0, y0, x1 - x0, y1 - y0, picture(update.pixels[y0:y1, x0:x1], **encoding), False
     rgba = np.zeros((y1 - y0, x1 - x0, 4), np.uint8)
-    for (by0, by1, bx0, bx1), mask in zip(update.boxes, update.masks, strict=True):
-        region = rgba[by0 - y0:by1 - y0, bx0 - x0:bx1 - x0]
-        region[mask, :3] = update.pixels[by0:by1, bx0:bx1][mask]
-        region[mask, 3] = 255
+    ys, xs = update.points
+    rgba[ys - y0, xs - x0, :3] = update.pixels[ys, xs]
+    rgba[ys - y0, xs - x0, 3] = 255
     return x0, y0, x1 - x0, y1 - y0, picture(rgba, **encoding), True
 
 
