@@ -16,7 +16,7 @@ from PIL import Image
 
 from convanim.app.pipeline import as_config, load_config, render, scene_of
 from convanim.core.scene import Polygon, Scene, Segment, Text
-from convanim.draw import FrameUpdate, RasterRenderer, render_updates
+from convanim.draw import FrameUpdate, RasterRenderer, raster, render_updates
 from convanim.draw.tiles import TileStore
 from convanim.encode.common import bbox, updates_of
 from convanim.encode.deflate import ZStream, compressed, zeros
@@ -50,8 +50,15 @@ def decoded(path) -> list[np.ndarray]:
 
 # ---------------------------------------------------------------- the renderer's updates
 
+@pytest.fixture(params=["tiles", "pixels"])
+def stroke_path(request, monkeypatch):
+    """Slanted strokes drawn on the tiles they cross, or pixel by pixel (the path long ones take)."""
+    monkeypatch.setattr(raster, "LINE_PIXELS", 10**9 if request.param == "tiles" else 1)
+    return request.param
+
+
 @pytest.mark.parametrize("name", ["stacked", "flat+caption", "progressive", "layers", "channels"])
-def test_updates_report_exactly_the_pixels_that_changed(name):
+def test_updates_report_exactly_the_pixels_that_changed(name, stroke_path):
     scene = scenes()[name]
     prev = None
     for update in RasterRenderer(scene).updates():
@@ -73,6 +80,20 @@ def test_updates_report_exactly_the_pixels_that_changed(name):
                 seen[y0:y1, x0:x1] = mask
             assert np.array_equal(seen, truth), update.index
         prev = frame
+
+
+@pytest.mark.parametrize("name", ["stacked", "layers"])
+def test_strokes_drawn_pixel_by_pixel_give_the_same_frames_as_on_tiles(name, monkeypatch):
+    scene = scenes()[name]
+    order = [*range(scene.n_frames), 3, 1, 2, 2, 0, scene.n_frames - 1]  # jumps back and repeats too
+    monkeypatch.setattr(raster, "LINE_PIXELS", 10**9)
+    on_tiles = RasterRenderer(scene)
+    expected = [on_tiles.frame(i) for i in order]
+    monkeypatch.setattr(raster, "LINE_PIXELS", 1)
+    by_pixel = RasterRenderer(scene)
+    assert any(by_pixel._dynamic(0)[2])  # the strokes do take the pixel path
+    for i, frame in zip(order, expected, strict=True):
+        assert np.array_equal(by_pixel.frame(i), frame), i
 
 
 def test_plain_frames_report_their_changes_as_points_and_boxes_alike():

@@ -24,12 +24,31 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..core.scene import Primitive, Scene
-from .coverage import TILE, Cov, color_array, color_of, coverage
+from .coverage import TILE, Cov, color_array, color_of, coverage, sorted_unique
 from .frame import Box, FrameUpdate, Points
 from .tiles import STRIP, Band, Scratch, to_u8
 
+LINE_PIXELS = 1024  # slanted strokes of this many pixels or more are drawn pixel by pixel
 BASE_TILES = 8192  # static tiles cached for restoring (6 MB)
 _F = np.float32
+
+class Line:
+    """A long slanted stroke's visible pixels: flat canvas indices, coverage, and their tiles."""
+
+    __slots__ = ("z", "col", "idx", "cov", "tile")
+
+    def __init__(self, z: int, col: np.ndarray, idx: np.ndarray, cov: np.ndarray, tile: np.ndarray):
+        self.z, self.col, self.idx, self.cov, self.tile = z, col, idx, cov, tile
+
+    def blend(self, v: np.ndarray, at: np.ndarray) -> None:
+        """Blend into the pixels ``v`` (n, 3) at the sorted canvas indices ``at`` (which hold all of its own)."""
+        if not self.idx.size:
+            return
+        pos = np.searchsorted(at, self.idx)
+        w = np.take(v, pos, axis=0)
+        w += (self.col - w) * self.cov[:, None]
+        v[pos] = w
+
 
 def tile_view(a: np.ndarray) -> np.ndarray:
     """(Hp, Wp, ...) -> (Hp/T, T, Wp/T, T, ...) view, so ``v[ty, :, tx]`` gathers whole tiles."""
@@ -65,6 +84,7 @@ class RasterRenderer:
         self._base_used = 0
         self._covered = self._coverings()
         self._prev: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.intp), np.zeros(0, np.intp))
+        self._prev_px = np.zeros(0, np.intp)  # canvas pixels the frame before drew one by one
         self._frame = start
         self._fresh = True  # ``out`` holds no frame yet: the next update is written whole
         self._cache: dict[Primitive, Cov | None] = {}
@@ -100,6 +120,7 @@ class RasterRenderer:
             ty, tx = ty.ravel(), tx.ravel()
             out[ty, :, tx] = to_u8(self._compose_tiles(ty, tx))
         self._prev = (np.zeros(0, np.intp), np.zeros(0, np.intp))
+        self._prev_px = np.zeros(0, np.intp)
         self._fresh = True
 
     def _set_static(self, frame: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -142,17 +163,20 @@ class RasterRenderer:
         self._cache_bytes += size
         return cv
 
-    def _dynamic(self, i: int) -> tuple[list[tuple[int, Cov, np.ndarray]], np.ndarray]:
-        """Frame ``i``'s primitives in drawing order as (z, coverage, colour), and the tiles they show on
-        (not those where an opaque static band above hides them)."""
+    def _dynamic(self, i: int) -> tuple[list[tuple[int, Cov, np.ndarray]], np.ndarray, list[Line]]:
+        """Frame ``i``'s primitives in drawing order as (z, coverage, colour), the tiles they show on (not those
+        where an opaque static band above hides them), and its long slanted strokes, which mark no tiles: they
+        are drawn pixel by pixel except on the tiles drawn whole (``_lines``)."""
         prims = sorted((p for p in self.scene.frame(i) if p.reveal <= i), key=lambda p: p.z)
         work: list[tuple[int, Cov, np.ndarray]] = []
+        lines: list[Line] = []
         touched = np.zeros(self.grid, bool)
         for p in prims:
             cv = self._cov(p)
             if cv is None:
                 continue
             covered = self._covered[bisect.bisect_left(self.band_z, p.z, lo=1)]  # bands drawn over it
+            col = color_array(color_of(p), 3)
             if cv.idx is None:
                 t = TILE
                 rows, cols = slice(cv.y0 // t, (cv.y1 - 1) // t + 1), slice(cv.x0 // t, (cv.x1 - 1) // t + 1)
@@ -160,46 +184,105 @@ class RasterRenderer:
                 if not seen.any():
                     continue
                 touched[rows, cols] |= seen
+            elif cv.idx.size >= LINE_PIXELS:
+                ys, xs = cv.yx()
+                tile = (ys // TILE) * self.grid[1] + xs // TILE
+                seen = ~covered.ravel()[tile]
+                if not seen.any():
+                    continue
+                lines.append(Line(p.z, col, cv.idx[seen], cv.cov[seen], tile[seen]))
             else:
                 ty, tx = cv.tiles()
                 seen = ~covered[ty, tx]
                 if not seen.any():
                     continue
                 touched[ty[seen], tx[seen]] = True
-            work.append((p.z, cv, color_array(color_of(p), 3)))
-        return work, touched
+            work.append((p.z, cv, col))
+        return work, touched, lines
 
     def update(self, i: int) -> FrameUpdate:
         """Draw frame ``i`` into the frame buffer; returns it with what changed."""
         if not 0 <= i < max(self.scene.n_frames, 1):
             raise IndexError(f"frame {i} is outside 0..{self.scene.n_frames - 1}")
         static = self._set_static(i)
-        work, touched = self._dynamic(i)
-        dty, dtx = np.nonzero(touched)  # drawn now
+        work, touched, lines = self._dynamic(i)
         restore = np.zeros(self.grid, bool)  # back to the static picture: drawn before, or revealed now
         for sty, stx in static:
             restore[sty, stx] = True
             self._based[sty, stx] = -1
         restore[self._prev] = True
+        lines = self._lines(lines, touched, restore)
         restore &= ~touched
+        dty, dtx = np.nonzero(touched)  # drawn now
         rty, rtx = np.nonzero(restore)
         self._prev = (dty, dtx)
         fresh, self._fresh = self._fresh, False
         ty, tx = np.concatenate([dty, rty]), np.concatenate([dtx, rtx])
-        if ty.size == 0:
-            return self._result(i, fresh, None, ty, tx)
-        new = np.empty((ty.size, TILE, TILE, 3), np.uint8)
-        if dty.size:
-            new[:dty.size] = self._draw(dty, dtx, work)
-        if rty.size:
-            new[dty.size:] = self._static_tiles(rty, rtx)
-        out = tile_view(self.out)
-        diff = None
-        if not fresh:
-            old = out[ty, :, tx]
-            diff = (new[..., 0] != old[..., 0]) | (new[..., 1] != old[..., 1]) | (new[..., 2] != old[..., 2])
-        out[ty, :, tx] = new
-        return self._result(i, fresh, diff, ty, tx)
+        diff = np.zeros((0, TILE, TILE), bool)
+        if ty.size:
+            new = np.empty((ty.size, TILE, TILE, 3), np.uint8)
+            if dty.size:
+                new[:dty.size] = self._draw(dty, dtx, work)
+            if rty.size:
+                new[dty.size:] = self._static_tiles(rty, rtx)
+            out = tile_view(self.out)
+            if not fresh:
+                old = out[ty, :, tx]
+                diff = (new[..., 0] != old[..., 0]) | (new[..., 1] != old[..., 1]) | (new[..., 2] != old[..., 2])
+            out[ty, :, tx] = new
+        points = self._pixels(lines, touched | restore, fresh)
+        return self._result(i, fresh, diff, ty, tx, points)
+
+    def _lines(self, lines: list[Line], touched: np.ndarray, restore: np.ndarray) -> list[Line]:
+        """Split long strokes between the tile path and the pixel path: a tile that is drawn or restored whole
+        this frame is drawn whole with the strokes on it too (it is added to ``touched``); the strokes'
+        other pixels are returned, to be drawn one by one."""
+        if not lines:
+            return lines
+        whole = (touched | restore).ravel()
+        flat = touched.ravel()
+        out = []
+        for line in lines:
+            hit = whole[line.tile]
+            if hit.any():
+                flat[line.tile[hit]] = True
+                line = Line(line.z, line.col, line.idx[~hit], line.cov[~hit], line.tile[~hit])
+            out.append(line)
+        return out
+
+    def _pixels(self, lines: list[Line], whole: np.ndarray, fresh: bool) -> Points:
+        """Draw the strokes' pixels that lie outside the tiles drawn whole (``whole``), and put back the ones the
+        frame before drew that way; returns the pixels that changed as (rows, columns)."""
+        wp = self.shape[1]
+        old = self._prev_px
+        if old.size:
+            old = old[~whole.ravel()[(old // wp // TILE) * self.grid[1] + (old % wp) // TILE]]
+        new = [line.idx for line in lines]
+        self._prev_px = np.concatenate(new) if new else np.zeros(0, np.intp)
+        if not old.size and not self._prev_px.size:
+            return np.zeros(0, np.intp), np.zeros(0, np.intp)
+        at = sorted_unique(np.concatenate([self._prev_px, old]))
+        ys, xs = np.divmod(at, wp)
+        tile = (ys // TILE) * self.grid[1] + xs // TILE
+        v = self.bands[0].store.pixels(ys, xs, tile)
+        k = 0
+        for band, z in zip(self.bands[1:], self.band_z[1:], strict=True):
+            while k < len(lines) and lines[k].z <= z:
+                lines[k].blend(v, at)
+                k += 1
+            sel = ~np.take(band.store.blank.ravel(), tile)
+            if sel.any():
+                w = v[sel]
+                band.over_pixels(w, ys[sel], xs[sel], tile[sel])
+                v[sel] = w
+        for line in lines[k:]:
+            line.blend(v, at)
+        u8 = to_u8(v)
+        flat = self.out.reshape(-1, 3)
+        changed = np.ones(at.size, bool) if fresh else rows_differ(u8, np.take(flat, at, axis=0))
+        flat[at] = u8
+        keep = changed & (ys < self.h) & (xs < self.w)
+        return ys[keep], xs[keep]
 
     def _draw(self, ty: np.ndarray, tx: np.ndarray, work: list[tuple[int, Cov, np.ndarray]]) -> np.ndarray:
         """Tiles (ty, tx) with the frame's primitives drawn between the bands, as uint8."""
@@ -251,16 +334,32 @@ class RasterRenderer:
             self._canvas.release()
         return self._canvas.array
 
-    def _result(self, i: int, fresh: bool, diff: np.ndarray | None, ty: np.ndarray, tx: np.ndarray) -> FrameUpdate:
+    def _result(self, i: int, fresh: bool, diff: np.ndarray, ty: np.ndarray, tx: np.ndarray,
+                points: Points) -> FrameUpdate:
         view = self.out[:self.h, :self.w]
         view.flags.writeable = False
         if fresh:
             return FrameUpdate(index=i, pixels=view)
-        if diff is None:
-            return FrameUpdate(index=i, pixels=view, boxes=(), masks=())
-        size = (self.h, self.w)
-        return FrameUpdate(index=i, pixels=view, find_points=lambda: tile_points(diff, ty, tx, size),
-                           find_boxes=lambda: changed_boxes(diff, ty, tx, self.grid, size))
+        size, grid = (self.h, self.w), self.grid
+        pys, pxs = points
+        if not pys.size:
+            if not diff.any():
+                return FrameUpdate(index=i, pixels=view, boxes=(), masks=())
+            return FrameUpdate(index=i, pixels=view, find_points=lambda: tile_points(diff, ty, tx, size),
+                               find_boxes=lambda: changed_boxes(diff, ty, tx, grid, size))
+
+        def find_points() -> Points:
+            tys, txs = tile_points(diff, ty, tx, size)
+            return np.concatenate([tys, pys]), np.concatenate([txs, pxs])
+
+        def find_boxes() -> tuple[tuple[Box, ...], tuple[np.ndarray, ...]]:
+            tile, inv = np.unique((pys // TILE) * grid[1] + pxs // TILE, return_inverse=True)
+            extra = np.zeros((tile.size, TILE, TILE), bool)
+            extra[inv, pys % TILE, pxs % TILE] = True
+            return changed_boxes(np.concatenate([diff, extra]), np.concatenate([ty, tile // grid[1]]),
+                                 np.concatenate([tx, tile % grid[1]]), grid, size)
+
+        return FrameUpdate(index=i, pixels=view, find_points=find_points, find_boxes=find_boxes)
 
     def frame(self, i: int) -> np.ndarray:
         """Frame ``i`` as a fresh (height, width, 3) uint8 array."""
@@ -305,6 +404,11 @@ def changed_boxes(diff: np.ndarray, ty: np.ndarray, tx: np.ndarray, grid: tuple[
             boxes.append((r0 * TILE + y0, r0 * TILE + y1, c0 * TILE + x0, c0 * TILE + x1))
             masks.append(mask[y0:y1, x0:x1])
     return tuple(boxes), tuple(masks)
+
+
+def rows_differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Which rows of two (n, 3) arrays differ (channel by channel: ``.any(axis=1)`` is several times slower)."""
+    return (a[:, 0] != b[:, 0]) | (a[:, 1] != b[:, 1]) | (a[:, 2] != b[:, 2])
 
 
 def tile_points(diff: np.ndarray, ty: np.ndarray, tx: np.ndarray, size: tuple[int, int]) -> Points:

@@ -89,6 +89,17 @@ class TileStore:
             out[own] = self.data[slots[own]]
         return out
 
+    def pixels(self, ys: np.ndarray, xs: np.ndarray, tile: np.ndarray) -> np.ndarray:
+        """Single pixels (ys[i], xs[i]), in the tiles of flat index ``tile`` (row * columns + column), as an
+        (n, channels) array."""
+        slots = np.take(self.slot.ravel(), tile)
+        out = np.take(self.color.reshape(-1, self.channels), tile, axis=0)
+        own = slots >= 0
+        if own.any():
+            at = slots[own].astype(np.intp) * (TILE * TILE) + (ys[own] % TILE) * TILE + xs[own] % TILE
+            out[own] = np.take(self.data.reshape(-1, self.channels), at, axis=0)
+        return out
+
     def put(self, ty: np.ndarray, tx: np.ndarray, tiles: np.ndarray) -> None:
         """Store tiles (n, 16, 16, channels) at (ty, tx); a tile of one colour is kept as that colour."""
         if ty.size == 0:
@@ -215,6 +226,13 @@ class Band:
 
     def over(self, dst: np.ndarray, ty: np.ndarray, tx: np.ndarray) -> None:
         """Composite this (premultiplied) layer over the tiles ``dst`` (n, 16, 16, 3) at (ty, tx), in place."""
-        src = self.store.gather(ty, tx)
+        self._over(dst, self.store.gather(ty, tx))
+
+    def over_pixels(self, dst: np.ndarray, ys: np.ndarray, xs: np.ndarray, tile: np.ndarray) -> None:
+        """Composite this layer over single pixels ``dst`` (n, 3) at (ys, xs) in tiles ``tile``, in place."""
+        self._over(dst, self.store.pixels(ys, xs, tile))
+
+    @staticmethod
+    def _over(dst: np.ndarray, src: np.ndarray) -> None:
         dst *= _F(1) - src[..., 3:]
         dst += src[..., :3]
