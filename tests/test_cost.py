@@ -112,6 +112,18 @@ def test_plain_frames_report_their_changes_as_points_and_boxes_alike():
     assert not quiet.changed and quiet.boxes == () and quiet.bounds is None
 
 
+@pytest.mark.parametrize("padded", [False, True])
+def test_update_values_are_the_pixels_at_the_points(padded):
+    rng = np.random.default_rng(3)
+    buffer = rng.integers(0, 256, (9, 16 if padded else 11, 3), dtype=np.uint8)
+    pixels = buffer[:7, :11]  # the renderer hands out such views of its wider buffer
+    ys, xs = rng.integers(0, 7, 50), rng.integers(0, 11, 50)
+    update = FrameUpdate(index=1, pixels=pixels, points=(ys, xs))
+    assert np.array_equal(update.values(ys, xs), pixels[ys, xs])
+    assert np.array_equal(FrameUpdate(index=1, pixels=buffer[:7, ::2], points=(ys, xs // 2)).values(ys, xs // 2),
+                          buffer[:7, ::2][ys, xs // 2])  # any other view: copied first
+
+
 def test_separate_changes_come_as_separate_boxes():
     """A caption under the grids, the window and the output cell are far apart: three boxes, not one."""
     scene = scenes()["flat+caption"]

@@ -117,13 +117,16 @@ class GifFrames:
         ys, xs = update.points
         if ys.size == 0:
             return None
-        idx = quantize(update.pixels[ys, xs], self.lut)
-        new = idx != self.prev[ys, xs]
+        width = self.prev.shape[1]
+        at = ys * width + xs
+        prev = self.prev.reshape(-1)
+        idx = quantize(update.values(ys, xs), self.lut)
+        new = idx != np.take(prev, at)
         if not new.all():
-            ys, xs, idx = ys[new], xs[new], idx[new]
+            ys, xs, at, idx = ys[new], xs[new], at[new], idx[new]
             if ys.size == 0:
                 return None
-        self.prev[ys, xs] = idx
+        prev[at] = idx
         y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
         return (y0, y1, x0, x1), (ys - y0) * (x1 - x0) + (xs - x0), idx
 

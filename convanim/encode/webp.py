@@ -76,7 +76,7 @@ def frame_picture(update: FrameUpdate, **encoding) -> tuple[int, int, int, int, 
         return x0, y0, x1 - x0, y1 - y0, picture(update.pixels[y0:y1, x0:x1], **encoding), False
     rgba = np.zeros((y1 - y0, x1 - x0, 4), np.uint8)
     ys, xs = update.points
-    rgba[ys - y0, xs - x0, :3] = update.pixels[ys, xs]
+    rgba[ys - y0, xs - x0, :3] = update.values(ys, xs)
     rgba[ys - y0, xs - x0, 3] = 255
     return x0, y0, x1 - x0, y1 - y0, picture(rgba, **encoding), True
 
