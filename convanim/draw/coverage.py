@@ -12,7 +12,6 @@ per-frame working set), always with the same arithmetic, so every path gives the
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -73,12 +72,12 @@ class Cov:
     of the same length; alpha is folded into ``cov``. Blending is ``v += (col - v) * cov`` wherever it is
     done (opaque RGB or premultiplied RGBA alike), so a pixel gets the same value on every path."""
 
-    __slots__ = ("y0", "y1", "x0", "x1", "cov", "idx", "solid", "width", "_yx", "_rows", "_tiles")
+    __slots__ = ("y0", "y1", "x0", "x1", "cov", "idx", "solid", "width", "_yx", "_rows", "_tiles", "_tile_of")
 
     def __init__(self, y0, y1, x0, x1, cov, idx=None, solid=False, width=0):
         self.y0, self.y1, self.x0, self.x1 = y0, y1, x0, x1
         self.cov, self.idx, self.solid, self.width = cov, idx, solid, width
-        self._yx = self._rows = self._tiles = None
+        self._yx = self._rows = self._tiles = self._tile_of = None
 
     @property
     def nbytes(self) -> int:
@@ -104,6 +103,14 @@ class Cov:
             self._tiles = (flat // cols, flat % cols)
         return self._tiles
 
+    def tile_of(self) -> np.ndarray:
+        """A scattered coverage's pixels' 16x16 tiles, as flat indices (tile row * tile columns + column) into
+        the tile grid of its canvas."""
+        if self._tile_of is None:
+            ys, xs = self.yx()
+            self._tile_of = (ys // TILE) * (self.width // TILE) + xs // TILE
+        return self._tile_of
+
     def bounds(self) -> tuple[int, int, int, int]:
         """(y0, y1, x0, x1) enclosing every pixel written."""
         if self.idx is None:
@@ -119,12 +126,11 @@ class Cov:
             return
         idx, cov = self.idx, self.cov
         if tiles is not None:
-            ys, xs = self.yx()
-            keep = tiles[ys // TILE, xs // TILE]
+            keep = np.take(tiles.ravel(), self.tile_of())
             if not keep.all():
                 idx, cov = idx[keep], cov[keep]
         flat = target.reshape(-1, target.shape[2])
-        v = flat[idx]
+        v = np.take(flat, idx, axis=0)
         v += (col - v) * cov[:, None]
         flat[idx] = v
 
@@ -250,13 +256,18 @@ def _along(t: np.ndarray, length: float, hw: float, dash: tuple[float, float] | 
 
 def segment_cov(seg: Segment, height: int, width: int) -> Cov | None:
     """Coverage of a straight stroke with square caps (dashed: butt-ended pieces)."""
-    w, alpha = float(seg.width), float(seg.alpha)
+    return stroke_cov(seg.start, seg.end, float(seg.width), float(seg.alpha), seg.dash, height, width)
+
+
+def stroke_cov(start, end, w: float, alpha: float, dash: tuple[float, float] | None, height: int,
+               width: int) -> Cov | None:
+    """``segment_cov`` of a stroke given by its fields."""
     if w <= 0 or alpha <= 0:
         return None
     if w < 1:  # thinner than a pixel: a 1-px line with proportionally less ink
         alpha, w = alpha * w, 1.0
     hw = w / 2
-    (sx, sy), (ex, ey) = (float(v) for v in seg.start), (float(v) for v in seg.end)
+    (sx, sy), (ex, ey) = (float(v) for v in start), (float(v) for v in end)
     dx, dy = ex - sx, ey - sy
     length = math.hypot(dx, dy)
     if length < 1e-9:
@@ -275,11 +286,11 @@ def segment_cov(seg: Segment, height: int, width: int) -> Cov | None:
             return None
         px, py = _centres(x0, x1), _centres(y0, y1)
         if horizontal:
-            along = _along((px - _F(sx)) * _F(ux), length, hw, seg.dash) + _F(0.5)
+            along = _along((px - _F(sx)) * _F(ux), length, hw, dash) + _F(0.5)
             return _box(y0, y1, x0, x1, _F(hw + 0.5) - np.abs(py - _F(sy)), along, alpha)
-        along = _along((py - _F(sy)) * _F(uy), length, hw, seg.dash) + _F(0.5)
+        along = _along((py - _F(sy)) * _F(uy), length, hw, dash) + _F(0.5)
         return _box(y0, y1, x0, x1, along, _F(hw + 0.5) - np.abs(px - _F(sx)), alpha)
-    return _diagonal(sx, sy, ux, uy, length, hw, alpha, seg.dash, height, width)
+    return _diagonal(sx, sy, ux, uy, length, hw, alpha, dash, height, width)
 
 
 def _diagonal(sx, sy, ux, uy, length, hw, alpha, dash, height, width) -> Cov | None:
@@ -355,7 +366,7 @@ def coverage(prim: Primitive, height: int, width: int) -> Cov | None:
     if isinstance(prim, Segment):
         if prim.antialias:
             return segment_cov(prim, height, width)
-        cov = segment_cov(replace(prim, alpha=1.0, width=max(1.0, prim.width)), height, width)
+        cov = stroke_cov(prim.start, prim.end, max(1.0, float(prim.width)), 1.0, prim.dash, height, width)
         return None if cov is None else crisp(cov, float(prim.alpha))
     if isinstance(prim, Text):
         return text_cov(prim, height, width)
@@ -369,9 +380,13 @@ def crisp(cov: Cov, alpha: float) -> Cov | None:
             return cov
         cov.cov, cov.solid = np.full((cov.y1 - cov.y0, cov.x1 - cov.x0), _F(alpha)), False
         return cov
-    inked = np.where(cov.cov >= 0.5, _F(alpha), _F(0)).astype(cov.cov.dtype)
     if cov.idx is not None:
-        return scattered(cov.idx, inked, cov.width)
+        keep = cov.cov >= 0.5
+        if alpha <= 0 or not keep.any():
+            return None
+        idx = cov.idx[keep]
+        return Cov(0, 0, 0, 0, np.full(idx.size, _F(alpha)), idx=idx, width=cov.width)
+    inked = np.where(cov.cov >= 0.5, _F(alpha), _F(0)).astype(cov.cov.dtype)
     cov.cov = inked
     return cov
 

@@ -185,9 +185,8 @@ class RasterRenderer:
                     continue
                 touched[rows, cols] |= seen
             elif cv.idx.size >= LINE_PIXELS:
-                ys, xs = cv.yx()
-                tile = (ys // TILE) * self.grid[1] + xs // TILE
-                seen = ~covered.ravel()[tile]
+                tile = cv.tile_of()
+                seen = ~np.take(covered.ravel(), tile)
                 if not seen.any():
                     continue
                 lines.append(Line(p.z, col, cv.idx[seen], cv.cov[seen], tile[seen]))
@@ -353,7 +352,9 @@ class RasterRenderer:
             return np.concatenate([tys, pys]), np.concatenate([txs, pxs])
 
         def find_boxes() -> tuple[tuple[Box, ...], tuple[np.ndarray, ...]]:
-            tile, inv = np.unique((pys // TILE) * grid[1] + pxs // TILE, return_inverse=True)
+            flat = (pys // TILE) * grid[1] + pxs // TILE
+            tile = sorted_unique(flat)
+            inv = np.searchsorted(tile, flat)
             extra = np.zeros((tile.size, TILE, TILE), bool)
             extra[inv, pys % TILE, pxs % TILE] = True
             return changed_boxes(np.concatenate([diff, extra]), np.concatenate([ty, tile // grid[1]]),
