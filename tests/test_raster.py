@@ -8,6 +8,8 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from convanim.core.scene import Polygon, Scene, Segment, Text
 from convanim.core.text import font_path
@@ -234,3 +236,30 @@ def test_render_frames_is_lazy_and_memory_flat():
     tracemalloc.stop()
     assert count == 1000
     assert peak < 30 * 2**20  # 1000 frames would be 240 MB if kept
+
+
+@settings(max_examples=150, deadline=None)
+@given(x0=st.integers(-30, 130), y0=st.integers(-30, 130), dx=st.integers(-90, 90), dy=st.integers(-90, 90),
+       mx=st.integers(-60, 60), my=st.integers(-60, 60), width=st.sampled_from([0.5, 1.0, 1.5, 3.0]),
+       antialias=st.booleans(), dash=st.sampled_from([None, (4.0, 3.0)]))
+def test_a_stroke_moved_by_whole_pixels_is_drawn_as_if_fresh(x0, y0, dx, dy, mx, my, width, antialias, dash):
+    """Coverage of a slanted stroke reused from the same stroke drawn elsewhere (the connectors of the stacked
+    figures move so) equals the coverage computed afresh, clipped canvas edges included."""
+    from convanim.draw import coverage as cov_module
+
+    pen = {"width": width, "antialias": antialias, "dash": dash, "color": "#000000"}
+    first = Segment(start=(x0, y0), end=(x0 + dx, y0 + dy), **pen)
+    moved = Segment(start=(x0 + mx, y0 + my), end=(x0 + dx + mx, y0 + dy + my), **pen)
+    cov_module._STROKES.clear()
+    fresh = cov_module.coverage(moved, 96, 112)
+    cov_module._STROKES.clear()
+    cov_module.coverage(first, 96, 112)
+    reused = cov_module.coverage(moved, 96, 112)
+    if fresh is None:
+        assert reused is None
+        return
+    assert reused is not None
+    if fresh.idx is None:
+        assert reused.idx is None and np.array_equal(fresh.cov, reused.cov)
+        return
+    assert np.array_equal(fresh.idx, reused.idx) and np.array_equal(fresh.cov, reused.cov)

@@ -307,6 +307,12 @@ def _diagonal(sx, sy, ux, uy, length, hw, alpha, dash, height, width) -> Cov | N
     mc = _centres(m0, m1)
     qc = _F(qs) + (mc - _F(ms)) * _F(uq / um)
     q0 = np.clip(np.floor(qc - _F(reach + 0.5)).astype(np.intp), 0, qdim - k)
+    key = None
+    if ms.is_integer() and qs.is_integer() and max(abs(ms), abs(qs), mdim, qdim) < 1 << 22:
+        key = (major_x, ux, uy, length, hw, alpha, dash, height, width)
+        moved = _moved(key, int(ms), int(qs), m0, m1, q0)
+        if moved is not None:
+            return moved
     q = q0[:, None] + np.arange(k)
     pm = (mc - _F(ms))[:, None]
     pq = q.astype(_F) + _F(0.5 - qs)
@@ -319,7 +325,36 @@ def _diagonal(sx, sy, ux, uy, length, hw, alpha, dash, height, width) -> Cov | N
         d *= _F(alpha)
     m = np.arange(m0, m1)[:, None]
     idx = q * width + m if major_x else m * width + q
-    return scattered(idx.ravel(), d.ravel(), width)
+    cov = scattered(idx.ravel(), d.ravel(), width)
+    if key is not None:
+        _STROKES[key] = (int(ms), int(qs), m0, m1, q0 - int(qs), cov)
+        if len(_STROKES) > 64:
+            del _STROKES[next(iter(_STROKES))]
+    return cov
+
+
+# A slanted stroke moved by whole pixels covers the same pixels, moved: with integer end points, every value
+# _diagonal computes from the pixel centres relative to the start is exact, hence the same. Only which pixels
+# it looks at (q0, and the span clipped to the canvas) can differ: they are compared, and the coverage is
+# computed afresh unless they moved with it. The connectors of the stacked figures move so from step to step.
+_STROKES: dict[tuple, tuple[int, int, int, int, np.ndarray, Cov | None]] = {}
+
+
+def _moved(key: tuple, ms: int, qs: int, m0: int, m1: int, q0: np.ndarray) -> Cov | None:
+    """The coverage of a stroke seen before (same shape, pen and canvas), moved to start at (ms, qs)
+    along the major and minor axes; None unless it is provably the same coverage, moved."""
+    seen = _STROKES.get(key)
+    if seen is None:
+        return None
+    sm, sq, sm0, sm1, rel, cov = seen
+    if m0 - ms != sm0 - sm or m1 - ms != sm1 - sm or rel.shape != q0.shape or not np.array_equal(q0 - qs, rel):
+        return None
+    if cov is None:
+        return None
+    dm, dq = ms - sm, qs - sq
+    width = key[-1]
+    shift = dq * width + dm if key[0] else dm * width + dq
+    return Cov(0, 0, 0, 0, cov.cov, idx=cov.idx + shift, width=width)
 
 
 def scattered(idx: np.ndarray, cov: np.ndarray, width: int) -> Cov | None:
