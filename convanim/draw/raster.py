@@ -85,6 +85,7 @@ class RasterRenderer:
         self._covered = self._coverings()
         self._prev: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.intp), np.zeros(0, np.intp))
         self._prev_px = np.zeros(0, np.intp)  # canvas pixels the frame before drew one by one
+        self._prev_px_tile = np.zeros(0, np.intp)  # ... and their tiles
         self._frame = start
         self._fresh = True  # ``out`` holds no frame yet: the next update is written whole
         self._cache: dict[Primitive, Cov | None] = {}
@@ -120,7 +121,7 @@ class RasterRenderer:
             ty, tx = ty.ravel(), tx.ravel()
             out[ty, :, tx] = to_u8(self._compose_tiles(ty, tx))
         self._prev = (np.zeros(0, np.intp), np.zeros(0, np.intp))
-        self._prev_px = np.zeros(0, np.intp)
+        self._prev_px = self._prev_px_tile = np.zeros(0, np.intp)
         self._fresh = True
 
     def _set_static(self, frame: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -253,11 +254,11 @@ class RasterRenderer:
         """Draw the strokes' pixels that lie outside the tiles drawn whole (``whole``), and put back the ones the
         frame before drew that way; returns the pixels that changed as (rows, columns)."""
         wp = self.shape[1]
-        old = self._prev_px
+        old, old_tile = self._prev_px, self._prev_px_tile
         if old.size:
-            old = old[~whole.ravel()[(old // wp // TILE) * self.grid[1] + (old % wp) // TILE]]
-        new = [line.idx for line in lines]
-        self._prev_px = np.concatenate(new) if new else np.zeros(0, np.intp)
+            old = old[~np.take(whole.ravel(), old_tile)]
+        self._prev_px = np.concatenate([line.idx for line in lines]) if lines else np.zeros(0, np.intp)
+        self._prev_px_tile = np.concatenate([line.tile for line in lines]) if lines else np.zeros(0, np.intp)
         if not old.size and not self._prev_px.size:
             return np.zeros(0, np.intp), np.zeros(0, np.intp)
         at = sorted_unique(np.concatenate([self._prev_px, old]))
@@ -269,10 +270,10 @@ class RasterRenderer:
             while k < len(lines) and lines[k].z <= z:
                 lines[k].blend(v, at)
                 k += 1
-            sel = ~np.take(band.store.blank.ravel(), tile)
-            if sel.any():
-                w = v[sel]
-                band.over_pixels(w, ys[sel], xs[sel], tile[sel])
+            sel = np.flatnonzero(~np.take(band.store.blank.ravel(), tile))
+            if sel.size:
+                w = np.take(v, sel, axis=0)
+                band.over_pixels(w, np.take(ys, sel), np.take(xs, sel), np.take(tile, sel))
                 v[sel] = w
         for line in lines[k:]:
             line.blend(v, at)

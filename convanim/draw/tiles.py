@@ -94,9 +94,10 @@ class TileStore:
         (n, channels) array."""
         slots = np.take(self.slot.ravel(), tile)
         out = np.take(self.color.reshape(-1, self.channels), tile, axis=0)
-        own = slots >= 0
-        if own.any():
-            at = slots[own].astype(np.intp) * (TILE * TILE) + (ys[own] % TILE) * TILE + xs[own] % TILE
+        own = np.flatnonzero(slots >= 0)
+        if own.size:
+            at = np.take(slots, own).astype(np.intp) * (TILE * TILE) + (np.take(ys, own) % TILE) * TILE + (
+                np.take(xs, own) % TILE)
             out[own] = np.take(self.data.reshape(-1, self.channels), at, axis=0)
         return out
 
