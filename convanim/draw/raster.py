@@ -186,11 +186,10 @@ class RasterRenderer:
                     continue
                 touched[rows, cols] |= seen
             elif cv.idx.size >= LINE_PIXELS:
-                tile = cv.tile_of()
-                seen = ~np.take(covered.ravel(), tile)
-                if not seen.any():
+                line = self._line(p.z, cv, col, covered)
+                if line is None:
                     continue
-                lines.append(Line(p.z, col, cv.idx[seen], cv.cov[seen], tile[seen]))
+                lines.append(line)
             else:
                 ty, tx = cv.tiles()
                 seen = ~covered[ty, tx]
@@ -199,6 +198,22 @@ class RasterRenderer:
                 touched[ty[seen], tx[seen]] = True
             work.append((p.z, cv, col))
         return work, touched, lines
+
+    def _line(self, z: int, cv: Cov, col: np.ndarray, covered: np.ndarray) -> Line | None:
+        """A long stroke's pixels that can show: not on a tile an opaque band above covers, nor on a pixel
+        that a band above covers fully (there the frame is the static picture whatever is drawn below)."""
+        tile = cv.tile_of()
+        seen = ~np.take(covered.ravel(), tile)
+        if not seen.any():
+            return None
+        ys, xs = cv.yx()
+        idx, cov, tile, ys, xs = cv.idx[seen], cv.cov[seen], tile[seen], ys[seen], xs[seen]
+        for band in self.bands[bisect.bisect_left(self.band_z, z, lo=1):]:
+            hidden = band.hides(ys, xs, tile)
+            if hidden is not None:
+                keep = ~hidden
+                idx, cov, tile, ys, xs = idx[keep], cov[keep], tile[keep], ys[keep], xs[keep]
+        return Line(z, col, idx, cov, tile) if idx.size else None
 
     def update(self, i: int) -> FrameUpdate:
         """Draw frame ``i`` into the frame buffer; returns it with what changed."""

@@ -225,6 +225,21 @@ class Band:
             done_tx.append(stx)
         return np.concatenate(done_ty), np.concatenate(done_tx)
 
+    def hides(self, ys: np.ndarray, xs: np.ndarray, tile: np.ndarray) -> np.ndarray | None:
+        """Which canvas pixels (ys, xs), in tiles ``tile`` (flat indices), this layer covers fully (alpha 1);
+        None if none can be (an opaque base, or no tile with pixels of its own)."""
+        if self.channels != 4:
+            return None
+        slots = np.take(self.store.slot.ravel(), tile)
+        own = np.flatnonzero(slots >= 0)
+        if not own.size:
+            return None
+        at = np.take(slots, own).astype(np.intp) * (TILE * TILE) + (np.take(ys, own) % TILE) * TILE + (
+            np.take(xs, own) % TILE)
+        hidden = np.zeros(ys.size, bool)
+        hidden[own] = np.take(self.store.data.reshape(-1), at * 4 + 3) == 1  # (a strided view would be copied)
+        return hidden
+
     def over(self, dst: np.ndarray, ty: np.ndarray, tx: np.ndarray) -> None:
         """Composite this (premultiplied) layer over the tiles ``dst`` (n, 16, 16, 3) at (ty, tx), in place."""
         self._over(dst, self.store.gather(ty, tx))
