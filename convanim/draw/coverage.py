@@ -260,8 +260,8 @@ def segment_cov(seg: Segment, height: int, width: int) -> Cov | None:
 
 
 def stroke_cov(start, end, w: float, alpha: float, dash: tuple[float, float] | None, height: int,
-               width: int) -> Cov | None:
-    """``segment_cov`` of a stroke given by its fields."""
+               width: int, ink: float | None = None) -> Cov | None:
+    """``segment_cov`` of a stroke given by its fields; ``ink``: made ``crisp`` with that alpha."""
     if w <= 0 or alpha <= 0:
         return None
     if w < 1:  # thinner than a pixel: a 1-px line with proportionally less ink
@@ -287,13 +287,15 @@ def stroke_cov(start, end, w: float, alpha: float, dash: tuple[float, float] | N
         px, py = _centres(x0, x1), _centres(y0, y1)
         if horizontal:
             along = _along((px - _F(sx)) * _F(ux), length, hw, dash) + _F(0.5)
-            return _box(y0, y1, x0, x1, _F(hw + 0.5) - np.abs(py - _F(sy)), along, alpha)
-        along = _along((py - _F(sy)) * _F(uy), length, hw, dash) + _F(0.5)
-        return _box(y0, y1, x0, x1, along, _F(hw + 0.5) - np.abs(px - _F(sx)), alpha)
-    return _diagonal(sx, sy, ux, uy, length, hw, alpha, dash, height, width)
+            box = _box(y0, y1, x0, x1, _F(hw + 0.5) - np.abs(py - _F(sy)), along, alpha)
+        else:
+            along = _along((py - _F(sy)) * _F(uy), length, hw, dash) + _F(0.5)
+            box = _box(y0, y1, x0, x1, along, _F(hw + 0.5) - np.abs(px - _F(sx)), alpha)
+        return box if ink is None else crisp(box, ink)
+    return _diagonal(sx, sy, ux, uy, length, hw, alpha, dash, height, width, ink)
 
 
-def _diagonal(sx, sy, ux, uy, length, hw, alpha, dash, height, width) -> Cov | None:
+def _diagonal(sx, sy, ux, uy, length, hw, alpha, dash, height, width, ink=None) -> Cov | None:
     """A slanted stroke as one short run of pixels per column (or row): cost ~ length x width."""
     major_x = abs(ux) >= abs(uy)
     ms, qs, um, uq = (sx, sy, ux, uy) if major_x else (sy, sx, uy, ux)
@@ -303,13 +305,16 @@ def _diagonal(sx, sy, ux, uy, length, hw, alpha, dash, height, width) -> Cov | N
     reach = (hw + 0.5) / abs(um)
     k = int(math.ceil(2 * reach)) + 2
     if m0 >= m1 or qdim < k:
-        return None if m0 >= m1 else _diagonal_box(sx, sy, ux, uy, length, hw, alpha, dash, height, width)
+        if m0 >= m1:
+            return None
+        box = _diagonal_box(sx, sy, ux, uy, length, hw, alpha, dash, height, width)
+        return box if ink is None or box is None else crisp(box, ink)
     mc = _centres(m0, m1)
     qc = _F(qs) + (mc - _F(ms)) * _F(uq / um)
     q0 = np.clip(np.floor(qc - _F(reach + 0.5)).astype(np.intp), 0, qdim - k)
     key = None
     if ms.is_integer() and qs.is_integer() and max(abs(ms), abs(qs), mdim, qdim) < 1 << 22:
-        key = (major_x, ux, uy, length, hw, alpha, dash, height, width)
+        key = (major_x, ux, uy, length, hw, alpha, dash, ink, height, width)
         moved = _moved(key, int(ms), int(qs), m0, m1, q0)
         if moved is not None:
             return moved
@@ -326,6 +331,8 @@ def _diagonal(sx, sy, ux, uy, length, hw, alpha, dash, height, width) -> Cov | N
     m = np.arange(m0, m1)[:, None]
     idx = q * width + m if major_x else m * width + q
     cov = scattered(idx.ravel(), d.ravel(), width)
+    if ink is not None and cov is not None:
+        cov = crisp(cov, ink)
     if key is not None:
         _STROKES[key] = (int(ms), int(qs), m0, m1, q0 - int(qs), cov)
         if len(_STROKES) > 64:
@@ -401,8 +408,8 @@ def coverage(prim: Primitive, height: int, width: int) -> Cov | None:
     if isinstance(prim, Segment):
         if prim.antialias:
             return segment_cov(prim, height, width)
-        cov = stroke_cov(prim.start, prim.end, max(1.0, float(prim.width)), 1.0, prim.dash, height, width)
-        return None if cov is None else crisp(cov, float(prim.alpha))
+        return stroke_cov(prim.start, prim.end, max(1.0, float(prim.width)), 1.0, prim.dash, height, width,
+                          ink=float(prim.alpha))
     if isinstance(prim, Text):
         return text_cov(prim, height, width)
     raise TypeError(f"not a scene primitive: {prim!r}")

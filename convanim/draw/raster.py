@@ -35,10 +35,11 @@ _F = np.float32
 class Line:
     """A long slanted stroke's visible pixels: flat canvas indices, coverage, and their tiles."""
 
-    __slots__ = ("z", "col", "idx", "cov", "tile")
+    __slots__ = ("z", "col", "idx", "cov", "tile", "slot")
 
     def __init__(self, z: int, col: np.ndarray, idx: np.ndarray, cov: np.ndarray, tile: np.ndarray):
         self.z, self.col, self.idx, self.cov, self.tile = z, col, idx, cov, tile
+        self.slot = -1  # where the frame's drawing list holds its part on the tiles drawn whole
 
     def blend(self, v: np.ndarray, at: np.ndarray) -> None:
         """Blend into the pixels ``v`` (n, 3) at the sorted canvas indices ``at`` (which hold all of its own)."""
@@ -164,12 +165,12 @@ class RasterRenderer:
         self._cache_bytes += size
         return cv
 
-    def _dynamic(self, i: int) -> tuple[list[tuple[int, Cov, np.ndarray]], np.ndarray, list[Line]]:
+    def _dynamic(self, i: int) -> tuple[list[tuple[int, Cov | None, np.ndarray]], np.ndarray, list[Line]]:
         """Frame ``i``'s primitives in drawing order as (z, coverage, colour), the tiles they show on (not those
         where an opaque static band above hides them), and its long slanted strokes, which mark no tiles: they
         are drawn pixel by pixel except on the tiles drawn whole (``_lines``)."""
         prims = sorted((p for p in self.scene.frame(i) if p.reveal <= i), key=lambda p: p.z)
-        work: list[tuple[int, Cov, np.ndarray]] = []
+        work: list[tuple[int, Cov | None, np.ndarray]] = []
         lines: list[Line] = []
         touched = np.zeros(self.grid, bool)
         for p in prims:
@@ -189,7 +190,10 @@ class RasterRenderer:
                 line = self._line(p.z, cv, col, covered)
                 if line is None:
                     continue
+                line.slot = len(work)  # its part on the tiles drawn whole goes there (``_lines``)
                 lines.append(line)
+                work.append((p.z, None, col))
+                continue
             else:
                 ty, tx = cv.tiles()
                 seen = ~covered[ty, tx]
@@ -203,16 +207,15 @@ class RasterRenderer:
         """A long stroke's pixels that can show: not on a tile an opaque band above covers, nor on a pixel
         that a band above covers fully (there the frame is the static picture whatever is drawn below)."""
         tile = cv.tile_of()
-        seen = ~np.take(covered.ravel(), tile)
-        if not seen.any():
+        keep = ~np.take(covered.ravel(), tile)
+        if not keep.any():
             return None
         ys, xs = cv.yx()
-        idx, cov, tile, ys, xs = cv.idx[seen], cv.cov[seen], tile[seen], ys[seen], xs[seen]
         for band in self.bands[bisect.bisect_left(self.band_z, z, lo=1):]:
             hidden = band.hides(ys, xs, tile)
             if hidden is not None:
-                keep = ~hidden
-                idx, cov, tile, ys, xs = idx[keep], cov[keep], tile[keep], ys[keep], xs[keep]
+                keep &= ~hidden
+        idx, cov, tile = cv.idx[keep], cv.cov[keep], tile[keep]
         return Line(z, col, idx, cov, tile) if idx.size else None
 
     def update(self, i: int) -> FrameUpdate:
@@ -226,7 +229,7 @@ class RasterRenderer:
             restore[sty, stx] = True
             self._based[sty, stx] = -1
         restore[self._prev] = True
-        lines = self._lines(lines, touched, restore)
+        lines = self._lines(lines, touched, restore, work)
         restore &= ~touched
         dty, dtx = np.nonzero(touched)  # drawn now
         rty, rtx = np.nonzero(restore)
@@ -248,20 +251,26 @@ class RasterRenderer:
         points = self._pixels(lines, touched | restore, fresh)
         return self._result(i, fresh, diff, ty, tx, points)
 
-    def _lines(self, lines: list[Line], touched: np.ndarray, restore: np.ndarray) -> list[Line]:
+    def _lines(self, lines: list[Line], touched: np.ndarray, restore: np.ndarray,
+               work: list[tuple[int, Cov | None, np.ndarray]]) -> list[Line]:
         """Split long strokes between the tile path and the pixel path: a tile that is drawn or restored whole
-        this frame is drawn whole with the strokes on it too (it is added to ``touched``); the strokes'
-        other pixels are returned, to be drawn one by one."""
+        this frame is drawn whole with the strokes on it too (it is added to ``touched``, and the stroke's
+        pixels there to ``work``); the strokes' other pixels are returned, to be drawn one by one."""
         if not lines:
             return lines
         whole = (touched | restore).ravel()
         flat = touched.ravel()
         out = []
+        wp = self.shape[1]
         for line in lines:
             hit = whole[line.tile]
             if hit.any():
                 flat[line.tile[hit]] = True
-                line = Line(line.z, line.col, line.idx[~hit], line.cov[~hit], line.tile[~hit])
+                part = Cov(0, 0, 0, 0, line.cov[hit], idx=line.idx[hit], width=wp)
+                part._tile_of = line.tile[hit]
+                work[line.slot] = (line.z, part, line.col)
+                miss = ~hit
+                line = Line(line.z, line.col, line.idx[miss], line.cov[miss], line.tile[miss])
             out.append(line)
         return out
 
@@ -299,7 +308,7 @@ class RasterRenderer:
         keep = changed & (ys < self.h) & (xs < self.w)
         return ys[keep], xs[keep]
 
-    def _draw(self, ty: np.ndarray, tx: np.ndarray, work: list[tuple[int, Cov, np.ndarray]]) -> np.ndarray:
+    def _draw(self, ty: np.ndarray, tx: np.ndarray, work: list[tuple[int, Cov | None, np.ndarray]]) -> np.ndarray:
         """Tiles (ty, tx) with the frame's primitives drawn between the bands, as uint8."""
         canvas = self._scratch()
         tiles = tile_view(canvas)
@@ -309,7 +318,8 @@ class RasterRenderer:
         k = 0
         for band, z in zip(self.bands[1:], self.band_z[1:], strict=True):
             while k < len(work) and work[k][0] <= z:
-                work[k][1].blend(canvas, work[k][2], drawn)
+                if work[k][1] is not None:  # (None: a long stroke with nothing on these tiles)
+                    work[k][1].blend(canvas, work[k][2], drawn)
                 k += 1
             sel = ~band.store.blank[ty, tx]
             if sel.any():
@@ -318,7 +328,8 @@ class RasterRenderer:
                 band.over(v, bty, btx)
                 tiles[bty, :, btx] = v
         for _z, cv, col in work[k:]:
-            cv.blend(canvas, col, drawn)
+            if cv is not None:
+                cv.blend(canvas, col, drawn)
         return to_u8(tiles[ty, :, tx])
 
     def _static_tiles(self, ty: np.ndarray, tx: np.ndarray) -> np.ndarray:
