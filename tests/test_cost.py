@@ -166,15 +166,19 @@ def runs_of(a: np.ndarray) -> tuple[list[int], list[int]]:
     return flat[starts].tolist(), np.diff(np.append(starts, flat.size)).tolist()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=90, deadline=None)
 @given(bits=st.integers(2, 8), h=st.integers(1, 40), w=st.integers(1, 90), seed=st.integers(0, 2**31),
-       sparse=st.booleans())
-def test_the_run_encoder_gives_pillows_lzw_bit_for_bit(bits, h, w, seed, sparse):
+       kind=st.sampled_from(["dense", "sparse", "banded"]))
+def test_the_run_encoder_gives_pillows_lzw_bit_for_bit(bits, h, w, seed, kind):
     rng = np.random.default_rng(seed)
-    if sparse:  # a transparent rectangle with a few changes: long runs, the bulk path
+    if kind == "sparse":  # a transparent rectangle with a few changes: long runs, the bulk path
         a = np.full((h, w), (1 << bits) - 1, np.uint8)
         n = int(rng.integers(0, 6))
         a.ravel()[rng.integers(0, h * w, n)] = rng.integers(0, 1 << bits, n)
+    elif kind == "banded":  # rows of short runs of a few values (text) amid transparent rows
+        a = np.full((h, w), (1 << bits) - 1, np.uint8)
+        rows = rng.random(h) < 0.3
+        a[rows] = np.repeat(rng.integers(0, 3, (int(rows.sum()), w // 3 + 1)), 3, axis=1)[:, :w]
     else:
         a = rng.integers(0, 1 << bits, (h, w)).astype(np.uint8)
     assert runs_lzw(*runs_of(a), bits) == pillow_lzw(a, bits)

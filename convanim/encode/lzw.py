@@ -108,7 +108,11 @@ def runs_lzw(values: Sequence[int], lengths: Sequence[int], bits: int) -> bytes:
                 code = end + 1
         head, n = v, n - 1  # the pixel that missed (or the very first) starts the pending string
         if n:
-            head, code = _run(v, n, codes, table, chains, code, clear)
+            ch = chains.get(v)
+            if ch is not None and n < len(ch):  # the table has the whole run already (short runs: text)
+                head = ch[n]
+            else:
+                head, code = _run(v, n, codes, table, chains, code, clear)
     codes += (head, end)
     return sub_blocks(pack(codes, bits))
 
@@ -129,9 +133,10 @@ def _run(v: int, n: int, codes: list[int], table: dict[int, int], chains: dict[i
                 m -= 1
             m = min(m, LIMIT - code)
             if m > 1:
-                emitted = [ch[-1], *range(code, code + m - 1)]
-                codes += emitted
-                table.update(zip([c << 8 | v for c in emitted], range(code, code + m)))
+                codes.append(ch[-1])
+                codes += range(code, code + m - 1)
+                # (the table needs no entries "v-string + v": a run of v is followed by another value, and
+                # within a run the chain gives the strings)
                 ch += range(code, code + m)
                 code += m
                 n -= m * length + m * (m - 1) // 2
