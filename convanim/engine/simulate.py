@@ -142,10 +142,8 @@ class Trace:
         channel, flat = divmod(i, math.prod(out_size))
         pos = tuple(int(v) for v in np.unravel_index(flat, out_size))
         kshape = spec.kernel_size
-        grids = np.meshgrid(*[self.tap_coords[n][pos[n]] for n in range(nd)], indexing="ij")
-        taps = np.stack([g.ravel() for g in grids], axis=1)
-        kgrids = np.meshgrid(*[self.kernel_source[n] for n in range(nd)], indexing="ij")
-        kernel_index = np.stack([g.ravel() for g in kgrids], axis=1)
+        taps = cartesian([self.tap_coords[n][pos[n]] for n in range(nd)])
+        kernel_index = cartesian(self.kernel_source)
         sel = (channel, slice(None), *pos)
         inputs = self.inputs[sel].reshape(-1, math.prod(kshape))
         products = self.products[sel].reshape(inputs.shape)
@@ -170,6 +168,16 @@ class Trace:
                     taps=taps, kernel_index=kernel_index, roles=roles, sources=sources,
                     in_channels=self.in_channels_of(channel), inputs=inputs, weights=weights,
                     products=products, bias=bias, value=value, divisor=divisor, argmax=argmax)
+
+
+def cartesian(axes: Sequence[np.ndarray]) -> np.ndarray:
+    """Every combination of one value per axis, as rows (the first axis varies slowest): what stacking the
+    raveled ``np.meshgrid(..., indexing="ij")`` gives, without its overhead (it runs for every step)."""
+    shape = tuple(len(a) for a in axes)
+    out = np.empty((*shape, len(axes)), np.result_type(*axes))
+    for n, a in enumerate(axes):
+        out[..., n] = np.reshape(a, [-1 if m == n else 1 for m in range(len(axes))])
+    return out.reshape(-1, len(axes))
 
 
 # -- the drawn grid ------------------------------------------------------------------------------------

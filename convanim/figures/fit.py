@@ -47,7 +47,19 @@ def ink(text: Text) -> tuple[float, float, float, float]:
     return (text.xy[0] + x0, text.xy[1] + y0, text.xy[0] + x1, text.xy[1] + y1)
 
 
-CACHED_FRAMES = 1000  # fit_scene keeps the frames of animations up to this long
+CACHED_PRIMITIVES = 200_000  # fit_scene keeps the frames it builds while they hold no more primitives (~40 MB)
+
+
+def _keep_frames(scene: Scene) -> Scene:
+    """``scene`` with its frames built once and kept, if they hold at most ``CACHED_PRIMITIVES`` primitives."""
+    frames, count = [], 0
+    for i in range(scene.n_frames):
+        prims = scene.frame(i)
+        count += len(prims)
+        if count > CACHED_PRIMITIVES:
+            return scene
+        frames.append(prims)
+    return replace(scene, frame=tuple(frames).__getitem__)
 
 
 def texts_of(scene: Scene) -> Iterable[Text]:
@@ -76,10 +88,10 @@ def fit_scene(scene: Scene) -> Scene:
     """``scene`` with every text at least ``min_text_size`` of its final canvas and clear of the edges: the
     canvas grows (everything moved by the same offset) where a text would touch an edge.
 
-    Measuring needs every frame; an animation of up to ``CACHED_FRAMES`` keeps the frames it built (so they
-    are not built again for drawing), a longer one builds them again when drawn (memory stays flat)."""
-    if scene.n_frames <= CACHED_FRAMES:
-        scene = replace(scene, frame=tuple(scene.frame(i) for i in range(scene.n_frames)).__getitem__)
+    Measuring needs every frame; the frames built for it are kept (so they are not built again for drawing)
+    unless they hold more than ``CACHED_PRIMITIVES`` primitives in all: then they are built again when drawn,
+    and memory stays flat."""
+    scene = _keep_frames(scene)
     texts = list(texts_of(scene))
     width, height, dx, dy, floor = float(scene.width), float(scene.height), 0.0, 0.0, 0.0
     for _ in range(4):  # the floor grows with the canvas, the canvas with the floor: a few rounds settle it
