@@ -74,10 +74,11 @@ class Cov:
 
     __slots__ = ("y0", "y1", "x0", "x1", "cov", "idx", "solid", "width", "_yx", "_rows", "_tiles", "_tile_of")
 
-    def __init__(self, y0, y1, x0, x1, cov, idx=None, solid=False, width=0):
+    def __init__(self, y0, y1, x0, x1, cov, idx=None, solid=False, width=0, tile_of=None):
         self.y0, self.y1, self.x0, self.x1 = y0, y1, x0, x1
         self.cov, self.idx, self.solid, self.width = cov, idx, solid, width
-        self._yx = self._rows = self._tiles = self._tile_of = None
+        self._yx = self._rows = self._tiles = None
+        self._tile_of = tile_of  # (``tile_of()``, when the maker knows it)
 
     @property
     def nbytes(self) -> int:

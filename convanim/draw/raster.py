@@ -32,6 +32,7 @@ LINE_PIXELS = 1024  # slanted strokes of this many pixels or more are drawn pixe
 BASE_TILES = 8192  # static tiles cached for restoring (6 MB)
 _F = np.float32
 
+
 class Line:
     """A long slanted stroke's visible pixels: flat canvas indices, coverage, and their tiles."""
 
@@ -266,8 +267,7 @@ class RasterRenderer:
             hit = whole[line.tile]
             if hit.any():
                 flat[line.tile[hit]] = True
-                part = Cov(0, 0, 0, 0, line.cov[hit], idx=line.idx[hit], width=wp)
-                part._tile_of = line.tile[hit]
+                part = Cov(0, 0, 0, 0, line.cov[hit], idx=line.idx[hit], width=wp, tile_of=line.tile[hit])
                 work[line.slot] = (line.z, part, line.col)
                 miss = ~hit
                 line = Line(line.z, line.col, line.idx[miss], line.cov[miss], line.tile[miss])
