@@ -22,9 +22,14 @@ from .common import EncodeError, check_fps, held, raster_updates, updates_of
 
 # BT.709, limited range: rows give Y, Cb, Cr from R, G, B in 0..255
 _MATRIX = np.array([[0.2126, 0.7152, 0.0722], [-0.2126 / 1.8556, -0.7152 / 1.8556, 0.5],
-                    [0.5, -0.7152 / 1.5748, -0.0722 / 1.5748]], np.float32) * np.array([[219], [224], [224]],
-                                                                                          np.float32) / 255
-_OFFSET = np.array([16, 128, 128], np.float32)
+                    [0.5, -0.7152 / 1.5748, -0.0722 / 1.5748]], np.float64) * np.array([[219], [224], [224]]) / 255
+# ... in 16-bit fixed point: Y from a pixel, Cb and Cr from the sum of a 2x2 quad (hence / 4), the offsets with
+# the rounding half added. Y stays in 16..235 and Cb, Cr in 16..240, so nothing needs clipping.
+_SHIFT = 16
+_KY = np.rint(_MATRIX[0] * (1 << _SHIFT)).astype(np.int32)
+_KUV = np.rint(_MATRIX[1:].T * (1 << _SHIFT) / 4).astype(np.int32)
+_OY = (16 << _SHIFT) + (1 << (_SHIFT - 1))
+_OUV = (128 << _SHIFT) + (1 << (_SHIFT - 1))
 
 
 class Yuv420:
@@ -51,15 +56,22 @@ class Yuv420:
     def convert(self, pixels: np.ndarray, y0: int, y1: int, x0: int, x1: int) -> None:
         """Convert the even-aligned rectangle [y0:y1, x0:x1] (within the even size)."""
         h, w = self.size
-        rgb = pixels[y0:min(y1, h), x0:min(x1, w)].astype(np.float32)
+        rgb = pixels[y0:min(y1, h), x0:min(x1, w)]
         if y1 > h or x1 > w:  # the odd last row or column: repeat the edge
             rgb = np.pad(rgb, ((0, y1 - min(y1, h)), (0, x1 - min(x1, w)), (0, 0)), mode="edge")
-        y = rgb @ _MATRIX[0] + _OFFSET[0]
-        quad = rgb.reshape((y1 - y0) // 2, 2, (x1 - x0) // 2, 2, 3).mean(axis=(1, 3))
-        uv = quad @ _MATRIX[1:].T + _OFFSET[1:]
-        self.y[y0:y1, x0:x1] = np.clip(np.rint(y), 0, 255)
-        self.u[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = np.clip(np.rint(uv[..., 0]), 0, 255)
-        self.v[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = np.clip(np.rint(uv[..., 1]), 0, 255)
+        c = rgb.astype(np.int32)
+        y = c @ _KY
+        y += _OY
+        y >>= _SHIFT
+        self.y[y0:y1, x0:x1] = y
+        quad = c[0::2, 0::2] + c[0::2, 1::2]
+        quad += c[1::2, 0::2]
+        quad += c[1::2, 1::2]
+        uv = quad @ _KUV
+        uv += _OUV
+        uv >>= _SHIFT
+        self.u[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = uv[..., 0]
+        self.v[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = uv[..., 1]
 
 
 def write_mp4(path: str | os.PathLike[str], frames: Iterable[np.ndarray | FrameUpdate], *, fps: float = 10.0,
