@@ -26,8 +26,8 @@ _MATRIX = np.array([[0.2126, 0.7152, 0.0722], [-0.2126 / 1.8556, -0.7152 / 1.855
 # ... in 16-bit fixed point: Y from a pixel, Cb and Cr from the sum of a 2x2 quad (hence / 4), the offsets with
 # the rounding half added. Y stays in 16..235 and Cb, Cr in 16..240, so nothing needs clipping.
 _SHIFT = 16
-_KY = np.rint(_MATRIX[0] * (1 << _SHIFT)).astype(np.int32)
-_KUV = np.rint(_MATRIX[1:].T * (1 << _SHIFT) / 4).astype(np.int32)
+_KY = [round(float(k) * (1 << _SHIFT)) for k in _MATRIX[0]]
+_KU, _KV = ([round(float(k) * (1 << _SHIFT) / 4) for k in row] for row in _MATRIX[1:])
 _OY = (16 << _SHIFT) + (1 << (_SHIFT - 1))
 _OUV = (128 << _SHIFT) + (1 << (_SHIFT - 1))
 
@@ -60,19 +60,24 @@ class Yuv420:
         if y1 > h or x1 > w:  # the odd last row or column: repeat the edge
             rgb = np.pad(rgb, ((0, y1 - min(y1, h)), (0, x1 - min(x1, w)), (0, 0)), mode="edge")
         c = rgb.astype(np.int32)
-        y = c @ _KY
+        r, g, b = c[..., 0], c[..., 1], c[..., 2]  # per channel, not a matmul: numpy's integer matmul is slower
+        y = r * _KY[0]
+        y += g * _KY[1]
+        y += b * _KY[2]
         y += _OY
         y >>= _SHIFT
         self.y[y0:y1, x0:x1] = y
         quad = c[0::2, 0::2] + c[0::2, 1::2]
         quad += c[1::2, 0::2]
         quad += c[1::2, 1::2]
-        uv = quad @ _KUV
-        uv += _OUV
-        uv >>= _SHIFT
-        self.u[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = uv[..., 0]
-        self.v[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = uv[..., 1]
-
+        r, g, b = quad[..., 0], quad[..., 1], quad[..., 2]
+        for plane, k in ((self.u, _KU), (self.v, _KV)):
+            t = r * k[0]
+            t += g * k[1]
+            t += b * k[2]
+            t += _OUV
+            t >>= _SHIFT
+            plane[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = t
 
 def _x264_params(crf: int) -> str:
     """x264's settings on top of its ``superfast`` preset (not ``ultrafast``, whose keyframe is all 16x16 intra,
