@@ -79,6 +79,7 @@ class Yuv420:
             t >>= _SHIFT
             plane[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = t
 
+
 def _x264_params(crf: int) -> str:
     """x264's settings on top of its ``superfast`` preset (not ``ultrafast``, whose keyframe is all 16x16 intra,
     30% larger), for animations whose frames mostly repeat the one before. x264's cost is then the work every
