@@ -18,7 +18,7 @@ from convanim.draw import render_vector
 from convanim.encode import EncodeError
 from convanim.encode.apng import write_apng
 from convanim.encode.gif import write_gif
-from convanim.encode.mp4 import write_mp4
+from convanim.encode.mp4 import Yuv420, write_mp4
 from convanim.encode.palette import build_palette, quantize
 from convanim.encode.png import write_png, write_png_frames
 from convanim.encode.webp import write_webp
@@ -239,6 +239,35 @@ def test_mp4_roundtrip_when_available(tmp_path):
     for got, want in zip(decoded, frames(8, w=47, h=31), strict=True):
         assert np.abs(got[:31, :47].astype(int) - want).mean() < 6  # lossy, but the same picture
     assert path.read_bytes() == write_mp4(tmp_path / "b.mp4", frames(8, w=47, h=31), fps=10).read_bytes()
+
+
+def test_yuv420_is_bt709_to_within_a_level_and_boxes_match_the_whole_frame():
+    from convanim.draw.frame import FrameUpdate
+
+    rng = np.random.default_rng(7)
+    h, w = 31, 47  # odd: the last row and column repeat the edge
+    first, second = (rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for _ in range(2))
+    yuv = Yuv420(h, w)
+    yuv.update(FrameUpdate(index=0, pixels=first))
+    rgb = np.pad(first, ((0, 1), (0, 1), (0, 0)), mode="edge").astype(np.float64)
+    kr, kb = 0.2126, 0.0722
+    luma = kr * rgb[..., 0] + (1 - kr - kb) * rgb[..., 1] + kb * rgb[..., 2]
+
+    def quad(a):
+        return a.reshape(16, 2, 24, 2).mean(axis=(1, 3))
+
+    want = (16 + 219 / 255 * luma, 128 + 224 / 255 * quad((rgb[..., 2] - luma) / (2 - 2 * kb)),
+            128 + 224 / 255 * quad((rgb[..., 0] - luma) / (2 - 2 * kr)))
+    for got, exact in zip((yuv.y, yuv.u, yuv.v), want, strict=True):
+        assert np.abs(got - exact).max() <= 0.51  # rounded to the nearest level (fixed point: within 0.01)
+    mixed = first.copy()
+    mixed[3:9, 5:40] = second[3:9, 5:40]
+    mixed[20:31, 44:47] = second[20:31, 44:47]
+    yuv.update(FrameUpdate(index=1, pixels=mixed, boxes=((3, 9, 5, 40), (20, 31, 44, 47)),
+                           masks=(np.ones((6, 35), bool), np.ones((11, 3), bool))))
+    whole = Yuv420(h, w)
+    whole.update(FrameUpdate(index=1, pixels=mixed))
+    assert np.array_equal(yuv.buffer, whole.buffer)
 
 
 def test_the_format_registry_lists_every_format_and_loads_its_writer():
