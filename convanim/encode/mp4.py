@@ -90,9 +90,10 @@ def _x264_params(crf: int) -> str:
     ``veryfast``'s CPU. Quality: constant quality ``crf`` as before, but on frames that hardly change crf alone
     drives the quantiser to about 0 (near-lossless changes, twice the bytes; veryfast's macroblock tree used
     to curb that), so ``qpmin`` holds it at ``crf - 8`` (10 for 18, about what veryfast gave these frames) and
-    ``ipratio`` lets the keyframe, which every later frame copies from, reach that floor too. One keyframe
-    (``keyint=infinite``): another costs as much as ~50 changed frames, and these videos are short."""
-    return (f"keyint=infinite:scenecut=0:bframes=0:subme=0:weightp=0:aq-mode=0:no-deblock=1:cabac=0"
+    ``ipratio`` lets the keyframe, which every later frame copies from, reach that floor too. A keyframe every
+    250 frames (x264's default; scene cuts are not looked for): each costs as much as ~50 changed frames, but a
+    player seeking into a long animation decodes from the keyframe before."""
+    return (f"keyint=250:scenecut=0:bframes=0:subme=0:weightp=0:aq-mode=0:no-deblock=1:cabac=0"
             f":qpmin={max(crf - 8, 0)}:ipratio=3")
 
 
