@@ -24,6 +24,11 @@ TILE = 16
 _F = np.float32
 
 
+def tile_index(ys: np.ndarray, xs: np.ndarray, cols: int) -> np.ndarray:
+    """The 16x16 tile of each pixel (ys, xs) as a flat index into a grid ``cols`` tiles wide."""
+    return (ys // TILE) * cols + xs // TILE
+
+
 def sorted_unique(a: np.ndarray) -> np.ndarray:
     """The distinct values of an integer array, ascending (``np.unique`` without its overhead: numpy 2's
     takes ~40x as long on the few thousand scattered pixel indices of a frame)."""
@@ -98,9 +103,8 @@ class Cov:
             tx = np.arange(self.x0 // t, (self.x1 - 1) // t + 1)
             return np.repeat(ty, tx.size), np.tile(tx, ty.size)
         if self._tiles is None:
-            ys, xs = self.yx()
             cols = self.width // t
-            flat = sorted_unique((ys // t) * cols + xs // t)
+            flat = sorted_unique(self.tile_of())
             self._tiles = (flat // cols, flat % cols)
         return self._tiles
 
@@ -108,8 +112,7 @@ class Cov:
         """A scattered coverage's pixels' 16x16 tiles, as flat indices (tile row * tile columns + column) into
         the tile grid of its canvas."""
         if self._tile_of is None:
-            ys, xs = self.yx()
-            self._tile_of = (ys // TILE) * (self.width // TILE) + xs // TILE
+            self._tile_of = tile_index(*self.yx(), self.width // TILE)
         return self._tile_of
 
     def bounds(self) -> tuple[int, int, int, int]:

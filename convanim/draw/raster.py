@@ -24,7 +24,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..core.scene import Primitive, Scene
-from .coverage import TILE, Cov, color_array, color_of, coverage, sorted_unique
+from .coverage import TILE, Cov, color_array, color_of, coverage, sorted_unique, tile_index
 from .frame import Box, FrameUpdate, Points
 from .tiles import STRIP, Band, Scratch, to_u8
 
@@ -287,7 +287,7 @@ class RasterRenderer:
             return np.zeros(0, np.intp), np.zeros(0, np.intp)
         at = sorted_unique(np.concatenate([self._prev_px, old]))
         ys, xs = np.divmod(at, wp)
-        tile = (ys // TILE) * self.grid[1] + xs // TILE
+        tile = tile_index(ys, xs, self.grid[1])
         v = self.bands[0].store.pixels(ys, xs, tile)
         k = 0
         for band, z in zip(self.bands[1:], self.band_z[1:], strict=True):
@@ -379,7 +379,7 @@ class RasterRenderer:
             return np.concatenate([tys, pys]), np.concatenate([txs, pxs])
 
         def find_boxes() -> tuple[tuple[Box, ...], tuple[np.ndarray, ...]]:
-            flat = (pys // TILE) * grid[1] + pxs // TILE
+            flat = tile_index(pys, pxs, grid[1])
             tile = sorted_unique(flat)
             inv = np.searchsorted(tile, flat)
             extra = np.zeros((tile.size, TILE, TILE), bool)

@@ -92,14 +92,20 @@ class TileStore:
     def pixels(self, ys: np.ndarray, xs: np.ndarray, tile: np.ndarray) -> np.ndarray:
         """Single pixels (ys[i], xs[i]), in the tiles of flat index ``tile`` (row * columns + column), as an
         (n, channels) array."""
-        slots = np.take(self.slot.ravel(), tile)
         out = np.take(self.color.reshape(-1, self.channels), tile, axis=0)
-        own = np.flatnonzero(slots >= 0)
+        own, at = self.own_pixels(ys, xs, tile)
         if own.size:
-            at = np.take(slots, own).astype(np.intp) * (TILE * TILE) + (np.take(ys, own) % TILE) * TILE + (
-                np.take(xs, own) % TILE)
             out[own] = np.take(self.data.reshape(-1, self.channels), at, axis=0)
         return out
+
+    def own_pixels(self, ys: np.ndarray, xs: np.ndarray, tile: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which of the pixels (ys, xs) in tiles ``tile`` lie in tiles with pixels of their own, and where each of
+        those is among ``data``'s pixels (``data.reshape(-1, channels)``)."""
+        slots = np.take(self.slot.ravel(), tile)
+        own = np.flatnonzero(slots >= 0)
+        at = np.take(slots, own).astype(np.intp) * (TILE * TILE) + (np.take(ys, own) % TILE) * TILE + (
+            np.take(xs, own) % TILE)
+        return own, at
 
     def put(self, ty: np.ndarray, tx: np.ndarray, tiles: np.ndarray) -> None:
         """Store tiles (n, 16, 16, channels) at (ty, tx); a tile of one colour is kept as that colour."""
@@ -230,12 +236,9 @@ class Band:
         None if none can be (an opaque base, or no tile with pixels of its own)."""
         if self.channels != 4:
             return None
-        slots = np.take(self.store.slot.ravel(), tile)
-        own = np.flatnonzero(slots >= 0)
+        own, at = self.store.own_pixels(ys, xs, tile)
         if not own.size:
             return None
-        at = np.take(slots, own).astype(np.intp) * (TILE * TILE) + (np.take(ys, own) % TILE) * TILE + (
-            np.take(xs, own) % TILE)
         hidden = np.zeros(ys.size, bool)
         hidden[own] = np.take(self.store.data.reshape(-1), at * 4 + 3) == 1  # (a strided view would be copied)
         return hidden

@@ -111,14 +111,6 @@ def updates_of(frames: Iterable[np.ndarray | FrameUpdate], *, alpha: bool = Fals
         raise EncodeError("no frames to write")
 
 
-def union(boxes: Iterable[tuple[int, int, int, int]]) -> tuple[int, int, int, int] | None:
-    """The rectangle around ``boxes`` (None if there are none)."""
-    boxes = list(boxes)
-    if not boxes:
-        return None
-    return (min(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), max(b[3] for b in boxes))
-
-
 def raster_updates(scene: Scene, step: int | None = None) -> Iterator[FrameUpdate]:
     """The scene's frames as updates, lazily; only frame ``step`` when one is given."""
     from ..draw import render_updates
