@@ -40,6 +40,8 @@ def modules() -> dict[str, Path]:
 
 
 MODULES = modules()
+# compiled companions (``encode/_lzw.c`` -> ``encode._lzw``): private to the module that imports and wraps them
+COMPILED = {".".join(p.relative_to(PACKAGE).with_suffix("").parts) for p in PACKAGE.rglob("*.c")}
 
 
 def stage(name: str) -> str:
@@ -74,7 +76,8 @@ def imports_of(module: str) -> tuple[set[str], set[str], list[tuple[str, str]]]:
             if found:
                 inner.update(found)
                 private += [(".".join(found), a.name) for a in node.names
-                            if a.name.startswith("_") and a.name not in ("__version__",)]
+                            if a.name.startswith("_") and a.name not in ("__version__",)
+                            and f"{'.'.join(found)}.{a.name}" not in COMPILED]
             elif node.level == 0:
                 outer.add((node.module or "").split(".")[0])
         elif isinstance(node, ast.Import):

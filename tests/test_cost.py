@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from conftest import IN_CI
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -18,10 +19,11 @@ from convanim.app.pipeline import as_config, load_config, render, scene_of
 from convanim.core.scene import Polygon, Scene, Segment, Text
 from convanim.draw import FrameUpdate, RasterRenderer, raster, render_updates
 from convanim.draw.tiles import TileStore
+from convanim.encode import lzw
 from convanim.encode.common import bbox, updates_of
 from convanim.encode.deflate import ZStream, compressed, zeros
 from convanim.encode.gif import write_gif
-from convanim.encode.lzw import pillow_lzw, runs_lzw
+from convanim.encode.lzw import pillow_lzw, runs_lzw, sparse_lzw
 from convanim.encode.png import BandedPng, write_png_frames
 from convanim.encode.webp import write_webp
 
@@ -166,10 +168,21 @@ def runs_of(a: np.ndarray) -> tuple[list[int], list[int]]:
     return flat[starts].tolist(), np.diff(np.append(starts, flat.size)).tolist()
 
 
-@settings(max_examples=90, deadline=None)
-@given(bits=st.integers(2, 8), h=st.integers(1, 40), w=st.integers(1, 90), seed=st.integers(0, 2**31),
-       kind=st.sampled_from(["dense", "sparse", "banded"]))
-def test_the_run_encoder_gives_pillows_lzw_bit_for_bit(bits, h, w, seed, kind):
+@pytest.fixture(params=["c", "python"])
+def encoder(request, monkeypatch):
+    """The run encoder in C (the optional ``_lzw`` module, built by every install with a C compiler, so it must
+    be there under CI=true) or in Python (the same steps, where it is not built)."""
+    if request.param == "c":
+        if lzw.native is None:
+            if IN_CI:
+                pytest.fail("convanim.encode._lzw was not built: the install needs a C compiler", pytrace=False)
+            pytest.skip("convanim.encode._lzw is not built here (no C compiler at install)")
+    else:
+        monkeypatch.setattr(lzw, "native", None)
+    return request.param
+
+
+def some_indices(kind: str, bits: int, h: int, w: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     if kind == "sparse":  # a transparent rectangle with a few changes: long runs, the bulk path
         a = np.full((h, w), (1 << bits) - 1, np.uint8)
@@ -179,19 +192,74 @@ def test_the_run_encoder_gives_pillows_lzw_bit_for_bit(bits, h, w, seed, kind):
         a = np.full((h, w), (1 << bits) - 1, np.uint8)
         rows = rng.random(h) < 0.3
         a[rows] = np.repeat(rng.integers(0, 3, (int(rows.sum()), w // 3 + 1)), 3, axis=1)[:, :w]
+    elif kind == "strokes":  # thin slanted strokes of a few values over a transparent rectangle (connectors)
+        a = np.full((h, w), (1 << bits) - 1, np.uint8)
+        for _ in range(int(rng.integers(1, 5))):
+            x, slope = rng.integers(0, w), rng.uniform(-3, 3)
+            ys = np.arange(h)
+            xs = np.clip((x + slope * ys).astype(int), 0, w - 1)
+            a[ys, xs] = rng.integers(0, (1 << bits) - 1)
+            a[ys, np.minimum(xs + 1, w - 1)] = rng.integers(0, (1 << bits) - 1)
     else:
         a = rng.integers(0, 1 << bits, (h, w)).astype(np.uint8)
+    return a
+
+
+ONE_ENCODER = [HealthCheck.function_scoped_fixture]  # the fixture picks the encoder once for all examples
+
+
+@settings(max_examples=90, deadline=None, suppress_health_check=ONE_ENCODER)
+@given(bits=st.integers(2, 8), h=st.integers(1, 40), w=st.integers(1, 90), seed=st.integers(0, 2**31),
+       kind=st.sampled_from(["dense", "sparse", "banded", "strokes"]))
+def test_the_run_encoder_gives_pillows_lzw_bit_for_bit(encoder, bits, h, w, seed, kind):
+    a = some_indices(kind, bits, h, w, seed)
     assert runs_lzw(*runs_of(a), bits) == pillow_lzw(a, bits)
 
 
-def test_the_run_encoder_handles_full_tables_and_huge_runs():
+@settings(max_examples=90, deadline=None, suppress_health_check=ONE_ENCODER)
+@given(bits=st.integers(2, 8), h=st.integers(1, 60), w=st.integers(1, 120), seed=st.integers(0, 2**31),
+       kind=st.sampled_from(["dense", "sparse", "banded", "strokes"]))
+def test_a_rectangle_from_its_changed_pixels_in_any_order_gives_pillows_lzw(encoder, bits, h, w, seed, kind):
+    """What the GIF writer encodes: the changed pixels (positions in no order) of a transparent rectangle."""
+    a = some_indices(kind, bits, h, w, seed)
+    clear = (1 << bits) - 1
+    pos = np.flatnonzero(a.ravel() != clear)
+    np.random.default_rng(seed).shuffle(pos)
+    assert sparse_lzw(pos, a.ravel()[pos], a.size, clear, bits) == pillow_lzw(a, bits)
+
+
+def test_the_run_encoder_handles_full_tables_and_huge_runs(encoder):
     a = np.full((2000, 3000), 15, np.uint8)
     a[:40, :700] = np.random.default_rng(1).integers(0, 15, (40, 700))  # fills the table, then clears
     a[1900, 5::97] = 3
-    assert runs_lzw(*runs_of(a), 4) == pillow_lzw(a, 4)
+    a[1000:1400, 1000:1002] = 7  # a stroke down the transparent stretch: strings of 7 then transparent pixels
+    expected = pillow_lzw(a, 4)
+    assert runs_lzw(*runs_of(a), 4) == expected
+    pos = np.flatnonzero(a.ravel() != 15)[::-1].copy()
+    assert sparse_lzw(pos, a.ravel()[pos], a.size, 15, 4) == expected
 
 
-def test_gif_from_the_renderers_updates_equals_gif_from_whole_frames(tmp_path):
+def test_the_c_encoder_refuses_what_is_not_a_rectangle_of_changes():
+    """Its own checks (the Python encoder trusts the GIF writer): bad input is an error, never bad memory."""
+    if lzw.native is None:
+        if IN_CI:
+            pytest.fail("convanim.encode._lzw was not built: the install needs a C compiler", pytrace=False)
+        pytest.skip("convanim.encode._lzw is not built here (no C compiler at install)")
+    pos, val = np.array([3, 1], np.int64), np.array([2, 2], np.uint8)
+    assert lzw.native.sparse(pos, val, 4, 3, 2) == sparse_lzw(pos, val, 4, 3, 2)
+    with pytest.raises(ValueError, match="outside the rectangle"):
+        lzw.native.sparse(pos, val, 3, 3, 2)
+    with pytest.raises(ValueError, match="there twice"):
+        lzw.native.sparse(np.array([1, 1], np.int64), val, 4, 3, 2)
+    with pytest.raises(ValueError, match="transparent index"):
+        lzw.native.sparse(pos, np.array([3, 2], np.uint8), 4, 3, 2)
+    with pytest.raises(ValueError, match="outside the palette"):
+        lzw.native.runs(np.array([4], np.int64), np.array([2], np.int64), 2)
+    with pytest.raises(TypeError, match="8-byte items"):
+        lzw.native.sparse(pos.astype(np.int32), val, 4, 3, 2)
+
+
+def test_gif_from_the_renderers_updates_equals_gif_from_whole_frames(tmp_path, encoder):
     from convanim.draw import render_frames
     from convanim.encode.gif import gif_palette
 

@@ -1,5 +1,6 @@
 """GIF's LZW image data, two ways that give the same bytes: Pillow's C encoder over a dense index image,
-or, for a frame that changes a few pixels in a large rectangle, runs of equal pixels encoded here.
+or, for a frame that changes a few pixels in a large rectangle, runs of equal pixels encoded here (by the
+optional C module ``_lzw`` when it is built, else in Python: the same steps and bytes, slower).
 
 Both are the greedy encoder of the GIF specification as Pillow implements it (Raymond Gardner's): a clear
 code first, codes widening from ``bits + 1`` as the table grows, a clear code when the table is full,
@@ -16,6 +17,11 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+
+try:
+    from . import _lzw as native
+except ImportError:  # not built (no C compiler at install): the Python encoder below does the same
+    native = None
 
 LIMIT = 4096  # GIF's largest code + 1
 
@@ -73,8 +79,38 @@ def pack(codes: Sequence[int], bits: int) -> bytes:
     return np.packbits(bit[shifts[None, :] < w[:, None]], bitorder="little").tobytes()
 
 
-def runs_lzw(values: Sequence[int], lengths: Sequence[int], bits: int) -> bytes:
+def sparse_lzw(pos: np.ndarray, val: np.ndarray, area: int, clear: int, bits: int) -> bytes:
+    """Sub-blocks of a rectangle of ``area`` pixels, all ``clear`` but those at the positions ``pos`` (row-major,
+    each once, in any order), which hold ``val`` (never ``clear``)."""
+    if native is not None:
+        return native.sparse(np.ascontiguousarray(pos, np.int64), np.ascontiguousarray(val, np.uint8), area, clear,
+                             bits)
+    order = np.argsort(pos)
+    pos, val = pos[order], val[order]
+    brk = np.ones(pos.size, bool)  # runs begin at a gap or a new value
+    brk[1:] = (pos[1:] != pos[:-1] + 1) | (val[1:] != val[:-1])
+    starts = np.flatnonzero(brk)
+    ends = np.append(starts[1:], pos.size)
+    first, count = pos[starts], ends - starts
+    gaps = np.diff(first, prepend=0) - np.concatenate([[0], count[:-1]])
+    values = np.empty(2 * starts.size + 1, np.int64)
+    lengths = np.empty_like(values)
+    values[0:-1:2], lengths[0:-1:2] = clear, gaps
+    values[1::2], lengths[1::2] = val[starts], count
+    values[-1], lengths[-1] = clear, area - (first[-1] + count[-1] if pos.size else 0)
+    keep = lengths > 0
+    return runs_lzw(values[keep], lengths[keep], bits)
+
+
+def runs_lzw(values: Sequence[int] | np.ndarray, lengths: Sequence[int] | np.ndarray, bits: int) -> bytes:
     """Sub-blocks of the pixels given as runs (``lengths[i]`` pixels of ``values[i]``, row by row)."""
+    if native is not None:
+        return native.runs(np.ascontiguousarray(values, np.int64), np.ascontiguousarray(lengths, np.int64), bits)
+    return py_runs_lzw(np.asarray(values).tolist(), np.asarray(lengths).tolist(), bits)
+
+
+def py_runs_lzw(values: Sequence[int], lengths: Sequence[int], bits: int) -> bytes:
+    """runs_lzw in Python (what ``_lzw.c`` does, step for step)."""
     clear, end = 1 << bits, (1 << bits) + 1
     codes = [clear]
     emit = codes.append
