@@ -13,11 +13,11 @@ PIP_FLAGS := $(if $(WHEELS),--find-links $(WHEELS),)
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.core: pyproject.toml setup.py convanim/encode/_lzw.c | $(PY)
+$(VENV)/.core: pyproject.toml setup.py convanim/encode/_gif.c | $(PY)
 	$(PIP) install -q $(PIP_FLAGS) -e .
 	touch $@
 
-$(VENV)/.test: pyproject.toml setup.py convanim/encode/_lzw.c | $(PY)
+$(VENV)/.test: pyproject.toml setup.py convanim/encode/_gif.c | $(PY)
 	$(PIP) install -q $(PIP_FLAGS) -e '.[test]'
 	touch $@ $(VENV)/.core
 

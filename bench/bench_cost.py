@@ -89,7 +89,7 @@ def scaling(sizes: list[int], results: dict) -> None:
     base = baseline().get("scaling", {})
     from convanim.encode.lzw import native
 
-    lzw = "C (convanim.encode._lzw)" if native is not None else "Python (the C module is not built here)"
+    lzw = "C (convanim.encode._gif)" if native is not None else "Python (the C module is not built here)"
     print(f"\nScaling: square input n x n, kernel 3, padding 1 (n^2 frames), GIF; run encoder for LZW: {lzw}")
     print(f"{'':>3} {'n':>3} {'frames':>6} {'canvas':>9} | {'stacked CPU':>11} {'ms/frame':>8} {'x n=8':>5} "
           f"{'RSS MB':>6} {'bytes':>9} | {'flat+num+cap CPU':>16} {'ms/frame':>8} {'x n=8':>5} {'RSS MB':>6} "

@@ -40,7 +40,7 @@ def modules() -> dict[str, Path]:
 
 
 MODULES = modules()
-# compiled companions (``encode/_lzw.c`` -> ``encode._lzw``): private to the module that imports and wraps them
+# compiled companions (``encode/_gif.c`` -> ``encode._gif``): private to the module that imports and wraps them
 COMPILED = {".".join(p.relative_to(PACKAGE).with_suffix("").parts) for p in PACKAGE.rglob("*.c")}
 
 

@@ -19,7 +19,7 @@ from convanim.app.pipeline import as_config, load_config, render, scene_of
 from convanim.core.scene import Polygon, Scene, Segment, Text
 from convanim.draw import FrameUpdate, RasterRenderer, raster, render_updates
 from convanim.draw.tiles import TileStore
-from convanim.encode import lzw
+from convanim.encode import gif, lzw
 from convanim.encode.common import bbox, updates_of
 from convanim.encode.deflate import ZStream, compressed, zeros
 from convanim.encode.gif import write_gif
@@ -170,16 +170,24 @@ def runs_of(a: np.ndarray) -> tuple[list[int], list[int]]:
 
 @pytest.fixture(params=["c", "python"])
 def encoder(request, monkeypatch):
-    """The run encoder in C (the optional ``_lzw`` module, built by every install with a C compiler, so it must
+    """The run encoder in C (the optional ``_gif`` module, built by every install with a C compiler, so it must
     be there under CI=true) or in Python (the same steps, where it is not built)."""
     if request.param == "c":
         if lzw.native is None:
             if IN_CI:
-                pytest.fail("convanim.encode._lzw was not built: the install needs a C compiler", pytrace=False)
-            pytest.skip("convanim.encode._lzw is not built here (no C compiler at install)")
+                pytest.fail("convanim.encode._gif was not built: the install needs a C compiler", pytrace=False)
+            pytest.skip("convanim.encode._gif is not built here (no C compiler at install)")
     else:
         monkeypatch.setattr(lzw, "native", None)
+        monkeypatch.setattr(gif, "native", None)
     return request.param
+
+
+def require_c() -> None:
+    if lzw.native is None:
+        if IN_CI:
+            pytest.fail("convanim.encode._gif was not built: the install needs a C compiler", pytrace=False)
+        pytest.skip("convanim.encode._gif is not built here (no C compiler at install)")
 
 
 def some_indices(kind: str, bits: int, h: int, w: int, seed: int) -> np.ndarray:
@@ -241,10 +249,7 @@ def test_the_run_encoder_handles_full_tables_and_huge_runs(encoder):
 
 def test_the_c_encoder_refuses_what_is_not_a_rectangle_of_changes():
     """Its own checks (the Python encoder trusts the GIF writer): bad input is an error, never bad memory."""
-    if lzw.native is None:
-        if IN_CI:
-            pytest.fail("convanim.encode._lzw was not built: the install needs a C compiler", pytrace=False)
-        pytest.skip("convanim.encode._lzw is not built here (no C compiler at install)")
+    require_c()
     pos, val = np.array([3, 1], np.int64), np.array([2, 2], np.uint8)
     assert lzw.native.sparse(pos, val, 4, 3, 2) == sparse_lzw(pos, val, 4, 3, 2)
     with pytest.raises(ValueError, match="outside the rectangle"):
@@ -257,6 +262,48 @@ def test_the_c_encoder_refuses_what_is_not_a_rectangle_of_changes():
         lzw.native.runs(np.array([4], np.int64), np.array([2], np.int64), 2)
     with pytest.raises(TypeError, match="8-byte items"):
         lzw.native.sparse(pos.astype(np.int32), val, 4, 3, 2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(h=st.integers(1, 30), w=st.integers(1, 40), pad=st.integers(0, 16), seed=st.integers(0, 2**31),
+       share=st.floats(0, 1))
+def test_the_c_changes_are_the_numpy_ones(h, w, pad, seed, share):
+    """GifFrames.changes in C and in numpy: the same rectangle, positions, values and indices afterwards, on a
+    frame that is a view into a wider buffer (the renderer's padded canvas)."""
+    require_c()
+    rng = np.random.default_rng(seed)
+    palette = [tuple(int(v) for v in rng.integers(0, 256, 3)) for _ in range(int(rng.integers(2, 60)))]
+    canvas = rng.integers(0, 256, (h, w + pad, 3)).astype(np.uint8)
+    pixels = canvas[:, :w]
+    pick = np.flatnonzero(rng.random(h * w) < share)
+    rng.shuffle(pick)
+    update = FrameUpdate(index=1, pixels=pixels, points=(pick // w, pick % w))
+    before = gif.quantize(pixels, gif.lookup(palette))
+    before.ravel()[rng.permutation(h * w)[:h * w // 3]] = len(palette)  # a third of the indices differ
+    out = []
+    for native in (lzw.native, None):
+        frames = gif.GifFrames(palette, len(palette), 6, (h, w))
+        frames.prev[...] = before
+        gif.native = native
+        try:
+            found = frames.changes(update)
+        finally:
+            gif.native = lzw.native
+        out.append((found, frames.prev.copy()))
+    (c, c_prev), (py, py_prev) = out
+    assert (c is None) == (py is None)
+    if c is not None:
+        assert c[0] == py[0] and np.array_equal(c[1], py[1]) and np.array_equal(c[2], py[2])
+    assert np.array_equal(c_prev, py_prev)
+
+
+def test_the_c_changes_refuse_points_outside_the_frame():
+    require_c()
+    pixels = np.zeros((4, 5, 3), np.uint8)
+    frames = gif.GifFrames([(0, 0, 0), (255, 255, 255)], 2, 2, (4, 5))
+    for ys, xs in (([4], [0]), ([0], [5]), ([-1], [0])):
+        with pytest.raises(ValueError, match="outside the frame"):
+            frames.changes(FrameUpdate(index=1, pixels=pixels, points=(np.array(ys), np.array(xs))))
 
 
 def test_gif_from_the_renderers_updates_equals_gif_from_whole_frames(tmp_path, encoder):

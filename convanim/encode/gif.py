@@ -16,10 +16,10 @@ from ..core.files import atomic_path
 from ..core.options import RenderOptions
 from ..core.scene import Polygon, Scene, Text
 from ..core.theme import Theme
-from ..draw.frame import FrameUpdate
+from ..draw.frame import FrameUpdate, flat_rows
 from .common import EncodeError, check_fps, durations, frames_for, repeats_for, repeats_of, ticks, updates_of
 from .lzw import image_data, native, pillow_lzw, runs_lzw, sparse_lzw
-from .palette import RGB, build_palette, lookup, palette_from_frame, quantize, to_rgb
+from .palette import LUT_BITS, RGB, build_palette, lookup, palette_from_frame, quantize, to_rgb
 
 
 def write_gif(path: str | os.PathLike[str], frames: Iterable[np.ndarray | FrameUpdate], *, fps: float = 10.0,
@@ -115,6 +115,12 @@ class GifFrames:
         if ys.size == 0:
             return None
         width = self.prev.shape[1]
+        if native is not None:  # the same, in one pass
+            rows, pitch = flat_rows(update.pixels)
+            pos, val = np.empty(ys.size, np.int64), np.empty(ys.size, np.uint8)
+            n, y0, y1, x0, x1 = native.changes(np.ascontiguousarray(ys, np.int64), np.ascontiguousarray(xs, np.int64),
+                                               rows, pitch, self.lut, LUT_BITS, self.prev, width, pos, val)
+            return ((y0, y1, x0, x1), pos[:n], val[:n]) if n else None
         at = ys * width + xs
         prev = self.prev.reshape(-1)
         idx = quantize(update.values(ys, xs), self.lut)

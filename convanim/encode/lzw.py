@@ -1,6 +1,6 @@
 """GIF's LZW image data, two ways that give the same bytes: Pillow's C encoder over a dense index image,
 or, for a frame that changes a few pixels in a large rectangle, runs of equal pixels encoded here (by the
-optional C module ``_lzw`` when it is built, else in Python: the same steps and bytes, slower).
+optional C module ``_gif`` when it is built, else in Python: the same steps and bytes, slower).
 
 Both are the greedy encoder of the GIF specification as Pillow implements it (Raymond Gardner's): a clear
 code first, codes widening from ``bits + 1`` as the table grows, a clear code when the table is full,
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 try:
-    from . import _lzw as native
+    from . import _gif as native
 except ImportError:  # not built (no C compiler at install): the Python encoder below does the same
     native = None
 
@@ -110,7 +110,7 @@ def runs_lzw(values: Sequence[int] | np.ndarray, lengths: Sequence[int] | np.nda
 
 
 def py_runs_lzw(values: Sequence[int], lengths: Sequence[int], bits: int) -> bytes:
-    """runs_lzw in Python (what ``_lzw.c`` does, step for step)."""
+    """runs_lzw in Python (what ``_gif.c`` does, step for step)."""
     clear, end = 1 << bits, (1 << bits) + 1
     codes = [clear]
     emit = codes.append

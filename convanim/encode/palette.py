@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image, ImageColor
 
 RGB = tuple[int, int, int]
-_BITS = 6  # LUT resolution per channel: 64 x 64 x 64 cells
+LUT_BITS = 6  # LUT resolution per channel: 64 x 64 x 64 cells
 
 
 def to_rgb(color: str | Sequence[int]) -> RGB:
@@ -62,18 +62,18 @@ def palette_from_frame(frame: np.ndarray, limit: int = 255) -> list[RGB]:
 def _lut(palette: tuple[RGB, ...]) -> np.ndarray:
     """Nearest palette index for every cell of a 64^3 RGB grid (built once per palette, ~30 ms)."""
     pal = np.asarray(palette, np.float32)
-    step = 1 << (8 - _BITS)
-    centres = np.arange(1 << _BITS, dtype=np.float32) * step + (step - 1) / 2
+    step = 1 << (8 - LUT_BITS)
+    centres = np.arange(1 << LUT_BITS, dtype=np.float32) * step + (step - 1) / 2
     g, b = np.meshgrid(centres, centres, indexing="ij")
     # |c - p|^2 = |c|^2 - 2 c.p + |p|^2: only the last two terms depend on p
     gb = (pal**2).sum(axis=1) - 2 * np.stack([g.ravel(), b.ravel()], axis=1) @ pal[:, 1:].T
-    lut = np.empty((1 << _BITS, 1 << 2 * _BITS), np.uint8)
+    lut = np.empty((1 << LUT_BITS, 1 << 2 * LUT_BITS), np.uint8)
     for i, r in enumerate(centres):
         lut[i] = (gb - 2 * r * pal[:, 0]).argmin(axis=1)
     lut = lut.ravel()
     for i in range(len(palette) - 1, -1, -1):  # every palette colour maps to itself, earlier ones first
-        r, g_, b_ = (v >> (8 - _BITS) for v in palette[i])
-        lut[(r << 2 * _BITS) | (g_ << _BITS) | b_] = i
+        r, g_, b_ = (v >> (8 - LUT_BITS) for v in palette[i])
+        lut[(r << 2 * LUT_BITS) | (g_ << LUT_BITS) | b_] = i
     return lut
 
 
@@ -86,10 +86,10 @@ def quantize(frame: np.ndarray, palette: Sequence[RGB] | np.ndarray) -> np.ndarr
     """Palette indices (height, width) uint8 of an RGB frame, nearest colour via a lookup table (``palette``
     may be the table itself, from ``lookup``)."""
     lut = palette if isinstance(palette, np.ndarray) else lookup(palette)
-    g = frame >> (8 - _BITS)
+    g = frame >> (8 - LUT_BITS)
     key = g[..., 0].astype(np.uint32)
-    key <<= _BITS
+    key <<= LUT_BITS
     key |= g[..., 1]
-    key <<= _BITS
+    key <<= LUT_BITS
     key |= g[..., 2]
     return np.take(lut, key)

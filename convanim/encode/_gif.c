@@ -1,6 +1,7 @@
-/* GIF's LZW over runs of equal pixels: the run encoder of lzw.py (``runs_lzw``), step for step, in C.
+/* GIF's two per-frame loops in C: which pixels a frame changed in palette indices (gif.GifFrames.changes), and
+ * LZW over runs of equal pixels (lzw.py's run encoder, ``runs_lzw``, step for step).
  *
- * It gives the same bytes as lzw.runs_lzw and as Pillow's encoder (the tests check both): the greedy encoder
+ * The LZW gives the same bytes as lzw.runs_lzw and as Pillow's encoder (the tests check both): the greedy encoder
  * of the GIF specification, whose table a run of one value walks along that value's chain of strings
  * (v, vv, vvv, ...) one step per code, and a long run in bulk. Read lzw.py first: this file follows it
  * line by line, with the table as an array indexed by ``prefix << bits | value`` (emptied on a clear code) and
@@ -8,15 +9,18 @@
  * table's strings that extend one another by it (``root``, ``depth``, ``last``), where the Python encoder
  * (and Pillow) look up one pixel at a time; the codes are the same.
  *
- * Two entry points:
+ * Entry points:
+ *   changes(ys, xs, rows, pitch, lut, lut_bits, prev, width, pos, val) -> (count, y0, y1, x0, x1)
+ *       GifFrames.changes: quantize the pixels (ys, xs) and keep those whose index differs from ``prev``;
  *   runs(values, lengths, bits) -> bytes      the pixels as runs (int64 buffers), like lzw.runs_lzw;
  *   sparse(pos, val, area, clear, bits) -> bytes
  *       a rectangle of ``area`` pixels, all ``clear`` but those at the positions ``pos`` (int64, row-major, in
  *       any order), which hold ``val`` (uint8): the GIF writer's changed pixels, sorted here, their runs
  *       found on the way.
- * Both return the image data's sub-blocks (no minimum code size byte, no terminator), as lzw.runs_lzw does.
+ * The last two return the image data's sub-blocks (no minimum code size byte, no terminator), as
+ * lzw.runs_lzw does.
  *
- * Optional: when this module is not built, lzw.py does the same in Python.
+ * Optional: when this module is not built, gif.py and lzw.py do the same in numpy and Python.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -437,7 +441,89 @@ static PyObject *lzw_sparse(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* GifFrames.changes: the pixels (ys[i], xs[i]) of an RGB frame (``rows``: its rows as (pixels, 3) uint8, row y
+ * starting at pixel y * pitch), quantized through ``lut`` (its index: lut_bits of red, green, blue); those whose
+ * index differs from ``prev`` (the indices before, ``width`` a row, updated here) go to ``pos`` (their place in
+ * the rectangle around them, row-major) and ``val``, in input order. Returns their count and that rectangle. */
+static PyObject *gif_changes(PyObject *self, PyObject *args) {
+    PyObject *ys_obj, *xs_obj, *rows_obj, *lut_obj, *prev_obj, *pos_obj, *val_obj;
+    Py_ssize_t pitch, width;
+    int lut_bits;
+    if (!PyArg_ParseTuple(args, "OOOnOiOnOO:changes", &ys_obj, &xs_obj, &rows_obj, &pitch, &lut_obj, &lut_bits,
+                          &prev_obj, &width, &pos_obj, &val_obj)) {
+        return NULL;
+    }
+    Py_buffer ys, xs, rows, lut, prev, pos, val;
+    Py_buffer *held[7] = {&ys, &xs, &rows, &lut, &prev, &pos, &val};
+    int got = 0;
+    PyObject *result = NULL;
+    if (get_buffer(ys_obj, &ys, 8, "ys") < 0) goto done;
+    got++;
+    if (get_buffer(xs_obj, &xs, 8, "xs") < 0) goto done;
+    got++;
+    if (PyObject_GetBuffer(rows_obj, &rows, PyBUF_C_CONTIGUOUS) < 0) goto done;
+    got++;
+    if (PyObject_GetBuffer(lut_obj, &lut, PyBUF_C_CONTIGUOUS) < 0) goto done;
+    got++;
+    if (PyObject_GetBuffer(prev_obj, &prev, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) goto done;
+    got++;
+    if (PyObject_GetBuffer(pos_obj, &pos, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE | PyBUF_FORMAT) < 0) goto done;
+    got++;
+    if (PyObject_GetBuffer(val_obj, &val, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) goto done;
+    got++;
+    Py_ssize_t n = ys.len / 8;
+    if (xs.len != ys.len || pos.itemsize != 8 || pos.len != ys.len || val.len != n) {
+        PyErr_SetString(PyExc_ValueError, "ys, xs, pos (int64) and val (uint8) must have one length");
+        goto done;
+    }
+    if (lut_bits < 1 || lut_bits > 8 || lut.len != (Py_ssize_t)1 << (3 * lut_bits) || width < 1 || pitch < width) {
+        PyErr_SetString(PyExc_ValueError, "a bad lookup table, width or pitch");
+        goto done;
+    }
+    const int64_t *y = ys.buf, *x = xs.buf;
+    const uint8_t *rgb = rows.buf, *table = lut.buf;
+    uint8_t *indices = prev.buf, *v = val.buf;
+    int64_t *p = pos.buf;
+    Py_ssize_t pixels = rows.len / 3, cells = prev.len;
+    int drop = 8 - lut_bits;
+    int64_t y0 = INT64_MAX, y1 = INT64_MIN, x0 = INT64_MAX, x1 = INT64_MIN;
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t yi = y[i], xi = x[i], at = yi * pitch + xi, cell = yi * width + xi;
+        if (yi < 0 || xi < 0 || xi >= width || at >= pixels || cell >= cells) {
+            PyErr_SetString(PyExc_ValueError, "a point lies outside the frame");
+            goto done;
+        }
+        const uint8_t *c = rgb + 3 * at;
+        uint8_t idx = table[((c[0] >> drop) << (2 * lut_bits)) | ((c[1] >> drop) << lut_bits) | (c[2] >> drop)];
+        if (indices[cell] == idx) continue;
+        indices[cell] = idx;
+        p[count] = cell;  /* for now: the place in the frame */
+        v[count++] = idx;
+        if (yi < y0) y0 = yi;
+        if (yi > y1) y1 = yi;
+        if (xi < x0) x0 = xi;
+        if (xi > x1) x1 = xi;
+    }
+    if (count == 0) {
+        result = Py_BuildValue("(nnnnn)", (Py_ssize_t)0, (Py_ssize_t)0, (Py_ssize_t)0, (Py_ssize_t)0, (Py_ssize_t)0);
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {  /* to places in the rectangle */
+        int64_t yi = p[i] / width, xi = p[i] % width;
+        p[i] = (yi - y0) * (x1 + 1 - x0) + (xi - x0);
+    }
+    result = Py_BuildValue("(nnnnn)", count, (Py_ssize_t)y0, (Py_ssize_t)(y1 + 1), (Py_ssize_t)x0,
+                           (Py_ssize_t)(x1 + 1));
+done:
+    for (int k = 0; k < got; k++) PyBuffer_Release(held[k]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"changes", gif_changes, METH_VARARGS,
+     "changes(ys, xs, rows, pitch, lut, lut_bits, prev, width, pos, val) -> (count, y0, y1, x0, x1): the pixels "
+     "whose palette index changed, as GifFrames.changes finds them."},
     {"runs", lzw_runs, METH_VARARGS,
      "runs(values, lengths, bits) -> bytes: sub-blocks of the pixels given as runs (int64 buffers)."},
     {"sparse", lzw_sparse, METH_VARARGS,
@@ -446,6 +532,8 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_lzw", "GIF's LZW over runs, in C.", -1, methods};
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_gif", "GIF's per-frame loops, in C.", -1, methods, NULL, NULL, NULL, NULL,
+};
 
-PyMODINIT_FUNC PyInit__lzw(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__gif(void) { return PyModule_Create(&module); }
