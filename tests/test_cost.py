@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zlib
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from convanim.core.scene import Polygon, Scene, Segment, Text
 from convanim.draw import FrameUpdate, RasterRenderer, raster, render_updates
 from convanim.draw.tiles import TileStore
 from convanim.encode import gif, lzw
+from convanim.encode.apng import write_apng
 from convanim.encode.common import bbox, updates_of
 from convanim.encode.deflate import ZStream, compressed, zeros
 from convanim.encode.gif import write_gif
@@ -317,6 +319,47 @@ def test_gif_from_the_renderers_updates_equals_gif_from_whole_frames(tmp_path, e
         assert a == b, name
         frames = decoded(tmp_path / f"{name}-a.gif")
         assert len(frames) == scene.n_frames
+
+
+def apng_blends(data: bytes) -> tuple[int, list[int]]:
+    """An APNG's colour type and its frames' blend_op."""
+    pos, blends, color = 8, [], None
+    while pos < len(data):
+        (n,) = struct.unpack(">I", data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            color = body[9]
+        elif kind == b"fcTL":
+            blends.append(body[25])
+        pos += 12 + n
+    return color, blends
+
+
+@pytest.mark.parametrize("name", ["stacked", "flat+caption", "progressive", "layers", "channels"])
+def test_apng_from_the_renderers_updates_decodes_to_its_frames_and_is_never_larger(tmp_path, name):
+    from convanim.draw import render_frames
+
+    scene = scenes()[name]
+    n = scene.n_frames
+    path = write_apng(tmp_path / "a.png", render_updates(scene), fps=10, durations=[100] * n)
+    frames = decoded(path)
+    assert len(frames) == n
+    for got, want in zip(frames, render_frames(scene), strict=True):
+        assert np.array_equal(got, want)
+    whole = write_apng(tmp_path / "b.png", render_updates(scene), fps=10)  # (no durations: rectangles whole)
+    assert apng_blends(whole.read_bytes()) == (2, [0] * n)
+    assert path.stat().st_size <= whole.stat().st_size
+
+
+def test_apng_stores_only_the_changed_pixels_where_that_pays(tmp_path):
+    scene = scene_of(as_config(input_size=12, kernel_size=3, padding=1, render={"numbers": True}))
+    n = scene.n_frames
+    path = write_apng(tmp_path / "a.png", render_updates(scene), fps=10, durations=[100] * n)
+    whole = write_apng(tmp_path / "b.png", render_updates(scene), fps=10)
+    assert apng_blends(path.read_bytes()) == (6, [0] + [1] * (n - 1))  # RGBA; composited over the frame before
+    assert path.stat().st_size < 0.8 * whole.stat().st_size
+    for got, want in zip(decoded(path), decoded(whole), strict=True):
+        assert np.array_equal(got, want)
 
 
 def test_gif_codes_start_at_the_palettes_width(tmp_path):
