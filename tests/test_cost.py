@@ -469,3 +469,20 @@ def test_pdf_single_step_and_fonts_of_every_family(tmp_path):
     for t in texts:
         assert t.text in text
     assert io.BytesIO(path.read_bytes()).getvalue().count(b"/Subtype /Type0") == 3
+
+
+def test_a_browser_composites_the_changed_pixels_apng_into_the_same_pictures(browser, tmp_path):
+    """Chromium plays an APNG whose frames hold only the changed pixels (blend OVER) to the same last picture."""
+    cfg = as_config(input_size=8, kernel_size=3, padding=1, name="m",
+                    render={"numbers": True, "fps": 50, "loop": 1})
+    apng, frames = render(cfg, tmp_path, ["apng", "png"])
+    color, blends = apng_blends(apng.read_bytes())
+    assert color == 6 and blends[1:] == [1] * (len(blends) - 1)
+    (tmp_path / "page.html").write_text(f'<html><body style="margin:0"><img id="i" src="{apng.name}"></body></html>')
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto((tmp_path / "page.html").as_uri())
+    page.wait_for_timeout(1000 * len(blends) / 50 + 1500)  # played once, then it stays on the last frame
+    shot = np.asarray(Image.open(io.BytesIO(page.locator("#i").screenshot())).convert("RGB"))
+    page.close()
+    last = np.asarray(Image.open(sorted(frames.glob("*.png"))[-1]).convert("RGB"))
+    assert np.array_equal(shot, last)
