@@ -298,17 +298,24 @@ static int get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, const
     return 0;
 }
 
+/* Two one-dimensional buffers of ``size_a``- and ``size_b``-byte items (both held, or neither and an error). */
+static int get_two(PyObject *a, Py_buffer *va, Py_ssize_t size_a, const char *name_a, PyObject *b, Py_buffer *vb,
+                   Py_ssize_t size_b, const char *name_b) {
+    if (get_buffer(a, va, size_a, name_a) < 0) return -1;
+    if (get_buffer(b, vb, size_b, name_b) < 0) {
+        PyBuffer_Release(va);
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *lzw_runs(PyObject *self, PyObject *args) {
     PyObject *values_obj, *lengths_obj;
     int bits;
     Py_buffer values, lengths;
     Lzw z;
     if (!PyArg_ParseTuple(args, "OOi:runs", &values_obj, &lengths_obj, &bits)) return NULL;
-    if (get_buffer(values_obj, &values, 8, "values") < 0) return NULL;
-    if (get_buffer(lengths_obj, &lengths, 8, "lengths") < 0) {
-        PyBuffer_Release(&values);
-        return NULL;
-    }
+    if (get_two(values_obj, &values, 8, "values", lengths_obj, &lengths, 8, "lengths") < 0) return NULL;
     PyObject *result = NULL;
     Py_ssize_t n = values.len / 8;
     const int64_t *v = values.buf, *len = lengths.buf;
@@ -385,11 +392,7 @@ static PyObject *lzw_sparse(PyObject *self, PyObject *args) {
     Py_buffer pos, val;
     Lzw z;
     if (!PyArg_ParseTuple(args, "OOnii:sparse", &pos_obj, &val_obj, &area, &clear, &bits)) return NULL;
-    if (get_buffer(pos_obj, &pos, 8, "pos") < 0) return NULL;
-    if (get_buffer(val_obj, &val, 1, "val") < 0) {
-        PyBuffer_Release(&pos);
-        return NULL;
-    }
+    if (get_two(pos_obj, &pos, 8, "pos", val_obj, &val, 1, "val") < 0) return NULL;
     PyObject *result = NULL;
     Py_ssize_t n = pos.len / 8;
     const char *bad = NULL;
