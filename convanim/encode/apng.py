@@ -120,7 +120,8 @@ TRIAL = 8  # frames encoded both ways to choose (after the first)
 
 
 class _ApngFrames:
-    """Each frame's (IHDR payload of the first, image data, rectangle, blend_op), the way chosen on the second."""
+    """Each frame's (IHDR payload of the first, image data, rectangle, blend_op), the way chosen on a trial of
+    the first frames (see the module's docstring)."""
 
     def __init__(self, length: int):
         self.length = length  # frames the animation is expected to have (0: unknown)

@@ -86,7 +86,11 @@ def sparse_lzw(pos: np.ndarray, val: np.ndarray, area: int, clear: int, bits: in
         return native.sparse(np.ascontiguousarray(pos, np.int64), np.ascontiguousarray(val, np.uint8), area, clear,
                              bits)
     order = np.argsort(pos)
-    pos, val = pos[order], val[order]
+    return runs_lzw(*changes_as_runs(pos[order], val[order], area, clear), bits)
+
+
+def changes_as_runs(pos: np.ndarray, val: np.ndarray, area: int, clear: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rectangle of ``sparse_lzw`` as runs (values, lengths), its changed pixels at ascending ``pos``."""
     brk = np.ones(pos.size, bool)  # runs begin at a gap or a new value
     brk[1:] = (pos[1:] != pos[:-1] + 1) | (val[1:] != val[:-1])
     starts = np.flatnonzero(brk)
@@ -99,7 +103,7 @@ def sparse_lzw(pos: np.ndarray, val: np.ndarray, area: int, clear: int, bits: in
     values[1::2], lengths[1::2] = val[starts], count
     values[-1], lengths[-1] = clear, area - (first[-1] + count[-1] if pos.size else 0)
     keep = lengths > 0
-    return runs_lzw(values[keep], lengths[keep], bits)
+    return values[keep], lengths[keep]
 
 
 def runs_lzw(values: Sequence[int] | np.ndarray, lengths: Sequence[int] | np.ndarray, bits: int) -> bytes:
