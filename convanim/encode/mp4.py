@@ -2,7 +2,7 @@
 
 The frame is handed to x264 as BT.709 YUV 4:2:0, converted here and only where a frame changed (``Yuv420``):
 ffmpeg converting every whole RGB frame cost more than encoding it. x264 runs single-threaded (bytes are the
-same on every machine) at constant quality ``crf``, with settings for frames that mostly repeat the one before
+same on every machine) at a constant quantiser ``qp``, with settings for frames that mostly repeat the one before
 (``_x264_params``).
 """
 
@@ -80,26 +80,25 @@ class Yuv420:
             plane[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = t
 
 
-def _x264_params(crf: int) -> str:
+def _x264_params() -> str:
     """x264's settings on top of its ``superfast`` preset (not ``ultrafast``, whose keyframe is all 16x16 intra,
     30% larger), for animations whose frames mostly repeat the one before. x264's cost is then the work every
-    frame needs whatever changed (copying it in, the half-size plane its rate control estimates from, probing
-    each macroblock to find it unchanged: half of ``veryfast``'s time even on identical frames), so everything
-    else is left out: sub-pixel motion search (``subme=0``), weighted prediction, adaptive quantisation,
-    deblocking (a no-op at these quantisers), B-frames, scene-cut detection, and CABAC for CAVLC; about half
-    ``veryfast``'s CPU. Quality: constant quality ``crf`` as before, but on frames that hardly change crf alone
-    drives the quantiser to about 0 (near-lossless changes, twice the bytes; veryfast's macroblock tree used
-    to curb that), so ``qpmin`` holds it at ``crf - 8`` (10 for 18, about what veryfast gave these frames) and
-    ``ipratio`` lets the keyframe, which every later frame copies from, reach that floor too. A keyframe every
-    250 frames (x264's default; scene cuts are not looked for): each costs as much as ~50 changed frames, but a
-    player seeking into a long animation decodes from the keyframe before."""
-    return (f"keyint=250:scenecut=0:bframes=0:subme=0:weightp=0:aq-mode=0:no-deblock=1:cabac=0"
-            f":qpmin={max(crf - 8, 0)}:ipratio=3")
+    frame needs whatever changed (copying it in, probing each macroblock to find it unchanged: half of
+    ``veryfast``'s time even on identical frames), so everything else is left out: sub-pixel motion search
+    (``subme=0``), weighted prediction, adaptive quantisation, deblocking (a no-op at these quantisers),
+    B-frames, scene-cut detection, and CABAC for CAVLC; about half ``veryfast``'s CPU. The quantiser is
+    constant (``-qp``), keyframes included (``ipratio=1``): on such frames constant quality (``crf``) settled
+    there anyway, at its floor, and its rate control cost a fifth of x264's time (the half-size copy of every
+    frame it estimates from). A keyframe every 250 frames (x264's default; scene cuts are not looked for): each
+    costs as much as ~50 changed frames, but a player seeking into a long animation decodes from the keyframe
+    before."""
+    return "keyint=250:scenecut=0:bframes=0:subme=0:weightp=0:aq-mode=0:no-deblock=1:cabac=0:ipratio=1"
 
 
 def write_mp4(path: str | os.PathLike[str], frames: Iterable[np.ndarray | FrameUpdate], *, fps: float = 10.0,
-              crf: int = 18) -> Path:
-    """An H.264 MP4 (yuv420p; odd sizes are padded by one edge pixel) via the optional imageio-ffmpeg."""
+              qp: int = 10) -> Path:
+    """An H.264 MP4 (yuv420p; odd sizes are padded by one edge pixel) via the optional imageio-ffmpeg, every frame
+    at the quantiser ``qp`` (lower is finer; 10 is close to lossless for these figures)."""
     fps = check_fps(fps)
     try:
         import imageio_ffmpeg
@@ -115,7 +114,7 @@ def write_mp4(path: str | os.PathLike[str], frames: Iterable[np.ndarray | FrameU
             pix_fmt_out="yuv420p", quality=None, macro_block_size=1, ffmpeg_log_level="error",
             input_params=["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
                           "-color_range", "tv"],  # what the frames are: tagged, and nothing converted
-            output_params=["-crf", str(crf), "-preset", "superfast", "-x264-params", _x264_params(crf),
+            output_params=["-qp", str(qp), "-preset", "superfast", "-x264-params", _x264_params(),
                            "-threads", "1", "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
                            "-movflags", "+faststart"])
         try:
