@@ -173,7 +173,7 @@ static void run(Lzw *z, int v, int64_t n) {
             reset(z);
             ch[0] = (uint16_t)v;
             z->chain_len[v] = 1;
-            z->code = z->clear + 2;
+            z->code = z->end + 1;
         }
     }
     z->head = ch[n];
